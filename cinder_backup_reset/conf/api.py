@@ -1,0 +1,77 @@
+"""Options of the API service: authentication, paste, listener, limits."""
+
+from oslo_config import cfg
+
+api_opts = [
+    cfg.StrOpt('auth_strategy',
+               default='keystone',
+               choices=[('keystone', 'Validate tokens with keystonemiddleware '
+                         'and build the request context from its headers.'),
+                        ('noauth', 'Development and testing only: the '
+                         'X-Auth-Token "user:project" is trusted as is; the '
+                         'user "admin" gets the admin role.')],
+               help='The strategy to use for authentication; selects the '
+                    'paste pipeline of the same name.'),
+    cfg.StrOpt('api_paste_config',
+               default='api-paste.ini',
+               help='File name of the paste.deploy config for the API. A '
+                    'relative name is searched for next to the config files, '
+                    'then in /etc/cinder-backup-reset and '
+                    '<sys.prefix>/etc/cinder-backup-reset.'),
+    cfg.MultiStrOpt('osapi_volume_extension',
+                    default=['backup_reset'],
+                    help='API extensions to load, by entry-point name in '
+                         'the cinder_backup_reset.api.extensions group. '
+                         'Specify multiple times to load several.'),
+    cfg.IntOpt('osapi_max_limit',
+               default=1000,
+               min=1,
+               help='The maximum number of items a collection resource '
+                    'returns in a single response.'),
+    cfg.StrOpt('osapi_volume_listen',
+               default='127.0.0.1',
+               help='IP address on which the API listens.'),
+    cfg.PortOpt('osapi_volume_listen_port',
+                default=8776,
+                help='Port on which the API listens.'),
+    cfg.IntOpt('osapi_volume_workers',
+               default=1,
+               min=1,
+               help='Number of worker processes for the API.'),
+    cfg.IntOpt('wsgi_default_pool_size',
+               default=8,
+               min=1,
+               help='Threads per API worker process. Each keeps one client '
+                    'connection, so slow clients tie up a thread, never a '
+                    'whole worker.'),
+    cfg.BoolOpt('wsgi_keep_alive',
+                default=True,
+                help='Keep HTTP connections open between requests.'),
+    cfg.IntOpt('client_socket_timeout',
+               default=900,
+               min=1,
+               help='Seconds an idle keep-alive connection, or a client that '
+                    'stops sending mid-request, is kept before it is closed.'),
+    cfg.IntOpt('max_header_line',
+               default=16384,
+               min=1024,
+               help='Maximum size of the request line and of one header '
+                    'line. Larger requests get 400.'),
+    cfg.IntOpt('max_header_count',
+               default=100,
+               min=10,
+               help='Maximum number of request headers.'),
+    cfg.IntOpt('graceful_shutdown_timeout',
+               default=60,
+               min=0,
+               help='Seconds workers get to finish requests in flight after '
+                    'SIGTERM before they are stopped.'),
+]
+
+
+def register_opts(conf):
+    conf.register_opts(api_opts)
+
+
+def list_opts():
+    return {'DEFAULT': api_opts}

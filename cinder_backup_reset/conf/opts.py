@@ -1,0 +1,35 @@
+"""Options listed for oslo-config-generator.
+
+An explicit list (Ironic's style) rather than discovery, so the sample and
+the code cannot drift apart unnoticed: tests/unit/test_conf.py checks that
+every option registered on CONF by this package appears here.
+"""
+
+import itertools
+
+from oslo_log import log
+
+from cinder_backup_reset.conf import api
+from cinder_backup_reset.conf import backup
+from cinder_backup_reset.conf import database
+from cinder_backup_reset.conf import paths
+from cinder_backup_reset.conf import service
+
+_MODULES = (paths, service, api, backup, database)
+
+
+def list_opts():
+    """Return [(group, [opts])] for every option this package owns."""
+    groups = {}
+    for module in _MODULES:
+        for group, opts in module.list_opts().items():
+            groups.setdefault(group, []).extend(opts)
+    return [(group, sorted(opts, key=lambda o: o.name))
+            for group, opts in sorted(groups.items())]
+
+
+def set_lib_defaults():
+    """Defaults of the libraries' options that differ for this service."""
+    log.set_defaults(default_log_levels=list(itertools.chain(
+        log.get_default_log_levels(), ['routes.middleware=WARN',
+                                       'keystonemiddleware=INFO'])))

@@ -1,0 +1,226 @@
+"""The DB API: every read and write of backups goes through here.
+
+Functions take a RequestContext (an enginefacade transaction context
+provider) first. Reads of a non-admin context are limited to its project,
+as Cinder's ``project_only`` queries are, so another project's backup is
+simply not found.
+"""
+
+import datetime
+
+from oslo_db import api as oslo_db_api
+from oslo_db import exception as db_exc
+from oslo_db.sqlalchemy import enginefacade
+from oslo_db.sqlalchemy import utils as sqlalchemyutils
+from oslo_serialization import jsonutils
+from oslo_utils import timeutils
+from oslo_utils import uuidutils
+import sqlalchemy as sa
+
+from cinder_backup_reset.db import models
+from cinder_backup_reset import exception
+
+main_context_manager = enginefacade.transaction_context()
+_CONFIGURED = []
+
+#: NOTE: Cinder truncates fail_reason to its column size; so do we, rather
+#: than failing a reset on a long driver message.
+FAIL_REASON_MAX = 255
+
+
+def configure(conf):
+    """Configure the engine facade from ``conf.database`` once per process."""
+    if _CONFIGURED:
+        return
+    main_context_manager.configure(**_db_conf(conf))
+    _CONFIGURED.append(True)
+
+
+def _db_conf(conf):
+    values = dict(conf.database.items())
+    # NOTE: options oslo.db's engine facade does not accept.
+    for key in ('backend', 'use_tpool', 'db_inc_retry_interval',
+                'db_max_retries', 'db_max_retry_interval', 'db_retry_interval',
+                'use_db_reconnect', 'slave_connection', 'mysql_wsrep_sync_wait',
+                'asyncio_connection', 'asyncio_slave_connection'):
+        values.pop(key, None)
+    return values
+
+
+def get_engine(context=None):
+    """The writer engine (for migrations, benchmarks and tests)."""
+    return main_context_manager.writer.get_engine()
+
+
+def dispose_engine():
+    """Close pooled connections (after fork, or in tests)."""
+    if _CONFIGURED:
+        main_context_manager.writer.get_engine().dispose()
+
+
+def _backup_query(context, session, read_deleted=False):
+    query = session.query(models.Backup)
+    if not read_deleted:
+        query = query.filter(models.Backup.deleted == sa.false())
+    if not context.is_admin:
+        query = query.filter(models.Backup.project_id == context.project_id)
+    return query
+
+
+@main_context_manager.reader
+def backup_get(context, backup_id):
+    """Return the backup row, or raise BackupNotFound.
+
+    A non-admin context only sees its own project's backups.
+    """
+    backup = _backup_query(context, context.session).filter(
+        models.Backup.id == backup_id).first()
+    if backup is None:
+        raise exception.BackupNotFound(backup_id=backup_id)
+    return backup
+
+
+@main_context_manager.reader
+def backup_get_all(context, filters=None, marker=None, limit=None,
+                   sort_keys=None, sort_dirs=None, all_projects=False):
+    """List backups matching ``filters`` (exact match on columns).
+
+    ``all_projects`` is honoured only for admin contexts; everyone else
+    sees their own project. Paging uses a marker id and a limit.
+    """
+    query = _backup_query(context, context.session)
+    if context.is_admin and not all_projects:
+        query = query.filter(models.Backup.project_id == context.project_id)
+    for key, value in (filters or {}).items():
+        query = query.filter(getattr(models.Backup, key) == value)
+    marker_row = None
+    if marker:
+        marker_row = _backup_query(context, context.session).filter(
+            models.Backup.id == marker).first()
+        if marker_row is None:
+            raise exception.MarkerNotFound(marker=marker)
+    sort_keys = list(sort_keys or ['created_at', 'id'])
+    sort_dirs = list(sort_dirs or ['desc'] * len(sort_keys))
+    if 'id' not in sort_keys:
+        sort_keys.append('id')
+        sort_dirs.append(sort_dirs[0])
+    query = sqlalchemyutils.paginate_query(
+        query, models.Backup, limit, sort_keys, marker=marker_row,
+        sort_dirs=sort_dirs)
+    return query.all()
+
+
+@main_context_manager.writer
+def backup_create(context, values):
+    """Create a backup row (used by the posix writer and by tests)."""
+    values = dict(values)
+    values.setdefault('id', uuidutils.generate_uuid())
+    metadata = values.pop('metadata', None) or {}
+    backup = models.Backup()
+    backup.update(values)
+    context.session.add(backup)
+    for key, value in metadata.items():
+        context.session.add(models.BackupMetadata(
+            backup_id=backup.id, key=key, value=value))
+    context.session.flush()
+    return backup
+
+
+def _truncate(value, size=FAIL_REASON_MAX):
+    if value is not None and len(value) > size:
+        return value[:size - 3] + '...'
+    return value
+
+
+@oslo_db_api.wrap_db_retry(max_retries=5, retry_on_deadlock=True)
+@main_context_manager.writer
+def backup_conditional_update(context, backup_id, expected_status, values,
+                              history=None):
+    """Compare-and-swap the backup's row; optionally record history.
+
+    One ``UPDATE backups SET ... WHERE id = :id AND status = :expected AND
+    deleted = false``. When no row matched, nothing is written and
+    BackupStatusConflict (or BackupNotFound) is raised. When ``history`` is
+    given, the history row is inserted in the same transaction, so a status
+    change and its audit entry commit together or not at all.
+
+    Returns the history row (or None).
+    """
+    values = dict(values)
+    if 'fail_reason' in values:
+        values['fail_reason'] = _truncate(values['fail_reason'])
+    values['updated_at'] = timeutils.utcnow()
+    session = context.session
+    table = models.Backup.__table__
+    result = session.execute(
+        table.update()
+        .where(table.c.id == backup_id)
+        .where(table.c.status == expected_status)
+        .where(table.c.deleted == sa.false())
+        .values(**values))
+    if result.rowcount != 1:
+        row = session.execute(
+            sa.select(table.c.status).where(table.c.id == backup_id)
+            .where(table.c.deleted == sa.false())).first()
+        if row is None:
+            raise exception.BackupNotFound(backup_id=backup_id)
+        raise exception.BackupStatusConflict(
+            backup_id=backup_id, actual=row.status, expected=expected_status)
+    if history is None:
+        return None
+    return _history_add(context, backup_id, history)
+
+
+def _history_add(context, backup_id, history):
+    entry = models.BackupStatusHistory(
+        backup_id=backup_id,
+        user_id=context.user_id,
+        project_id=context.project_id,
+        request_id=context.request_id,
+        from_status=history['from_status'],
+        to_status=history['to_status'],
+        reason=_truncate(history.get('reason')),
+        verified=history.get('verified', 'skipped'),
+        evidence=jsonutils.dumps(history.get('evidence') or {},
+                                 sort_keys=True),
+        created_at=timeutils.utcnow())
+    context.session.add(entry)
+    context.session.flush()
+    return entry
+
+
+@main_context_manager.reader
+def status_history_get(context, backup_id, limit=None):
+    """Return the backup's status history, newest first."""
+    hist = models.BackupStatusHistory
+    query = context.session.query(hist).filter(
+        hist.backup_id == backup_id).order_by(hist.created_at.desc(),
+                                              hist.id.desc())
+    if limit:
+        query = query.limit(limit)
+    return query.all()
+
+
+def history_to_dict(entry):
+    """The API/notification view of one history row."""
+    created = entry.created_at
+    if isinstance(created, datetime.datetime):
+        created = created.replace(tzinfo=None).isoformat()
+    return {
+        'id': entry.id,
+        'backup_id': entry.backup_id,
+        'user_id': entry.user_id,
+        'project_id': entry.project_id,
+        'request_id': entry.request_id,
+        'from_status': entry.from_status,
+        'to_status': entry.to_status,
+        'reason': entry.reason,
+        'verified': entry.verified,
+        'evidence': jsonutils.loads(entry.evidence or '{}'),
+        'created_at': created,
+    }
+
+
+def is_connection_error(exc):
+    """True when ``exc`` means the database cannot be reached."""
+    return isinstance(exc, (db_exc.DBConnectionError,))

@@ -1,0 +1,77 @@
+"""Process start-up shared by the API, the WSGI module and manage."""
+
+import os
+import sys
+
+from oslo_config import cfg
+from oslo_log import log as logging
+
+import cinder_backup_reset.conf  # noqa: F401  (registers the options)
+from cinder_backup_reset.conf import opts
+from cinder_backup_reset.db import api as db_api
+from cinder_backup_reset.db import migration
+from cinder_backup_reset import exception
+from cinder_backup_reset import version
+
+LOG = logging.getLogger(__name__)
+PROJECT = 'cinder-backup-reset'
+
+_PASTE_DIRS = (
+    '/etc/cinder-backup-reset',
+    os.path.join(sys.prefix, 'etc', 'cinder-backup-reset'),
+    # NOTE: a checkout (editable install, tox): etc/ next to the package.
+    os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                 'etc', 'cinder-backup-reset'),
+)
+
+
+def parse_args(argv, conf=cfg.CONF, default_config_files=None):
+    """Parse the command line and config files; set up logging."""
+    logging.register_options(conf)
+    opts.set_lib_defaults()
+    conf(argv, project=PROJECT, version=version.version_info.version_string(),
+         default_config_files=default_config_files)
+    logging.setup(conf, PROJECT)
+
+
+def find_paste_config(conf=cfg.CONF):
+    """Absolute path of the paste config named by api_paste_config."""
+    name = conf.api_paste_config
+    if os.path.isabs(name):
+        if os.path.exists(name):
+            return name
+        raise exception.PasteConfigNotFound(path=name)
+    candidates = [os.path.dirname(os.path.abspath(f))
+                  for f in conf.config_file or []]
+    candidates.extend(_PASTE_DIRS)
+    for directory in candidates:
+        path = os.path.join(directory, name)
+        if os.path.exists(path):
+            return path
+    if os.path.exists(name):
+        return os.path.abspath(name)
+    raise exception.PasteConfigNotFound(path=', '.join(
+        os.path.join(d, name) for d in candidates))
+
+
+def ensure_state_path(conf=cfg.CONF):
+    """Create state_path when the embedded SQLite database lives there."""
+    connection = conf.database.connection or ''
+    if connection.startswith('sqlite:///') and len(connection) > 10:
+        directory = os.path.dirname(connection[len('sqlite:///'):])
+        if directory:
+            os.makedirs(directory, mode=0o750, exist_ok=True)
+
+
+def init_database(conf=cfg.CONF):
+    """Configure the DB API; on SQLite also create the schema if absent.
+
+    NOTE: only the embedded SQLite default is migrated automatically, so a
+    newcomer can start the service straight away; a server database is
+    migrated by the operator with ``cinder-backup-reset-manage db sync``.
+    """
+    ensure_state_path(conf)
+    db_api.configure(conf)
+    if (conf.database.connection or '').startswith('sqlite'):
+        migration.db_sync()
+

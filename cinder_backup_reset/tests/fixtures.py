@@ -1,0 +1,72 @@
+"""Test fixtures: configuration, database, policy, drivers."""
+
+import fixtures
+from oslo_config import cfg
+from oslo_config import fixture as config_fixture
+from oslo_db.sqlalchemy import enginefacade
+from oslo_db.sqlalchemy import engines
+from oslo_db.sqlalchemy import orm
+from oslo_policy import opts as policy_opts
+
+import cinder_backup_reset.conf  # noqa: F401
+from cinder_backup_reset.db import api as db_api
+from cinder_backup_reset.db import migration
+from cinder_backup_reset import policy
+
+
+class ConfFixture(config_fixture.Config):
+    """The global CONF with test defaults, reset after each test."""
+
+    def __init__(self, conf=cfg.CONF):
+        super().__init__(conf)
+
+    def setUp(self):
+        super().setUp()
+        self.conf([], project='cinder-backup-reset', default_config_files=[])
+        self.config(connection='sqlite://', group='database')
+        self.config(auth_strategy='noauth')
+        policy_opts.set_defaults(self.conf)
+
+
+class Database(fixtures.Fixture):
+    """A migrated database (SQLite in memory unless ``connection``).
+
+    The DB API's transaction manager is pointed at the engine for the
+    test's duration.
+    """
+
+    def __init__(self, connection='sqlite://', engine=None):
+        super().__init__()
+        self.connection = connection
+        self.engine = engine
+
+    def setUp(self):
+        super().setUp()
+        if self.engine is None:
+            self.engine = engines.create_engine(self.connection)
+            self.addCleanup(self.engine.dispose)
+        factory = enginefacade._TestTransactionFactory(
+            self.engine, orm.get_maker(engine=self.engine),
+            apply_global=False,
+            from_factory=db_api.main_context_manager._factory)
+        reset = db_api.main_context_manager.patch_factory(factory)
+        self.addCleanup(reset)
+        migration.db_sync(self.engine)
+
+
+class PolicyFixture(fixtures.Fixture):
+    """A fresh enforcer per test, with optional rule overrides."""
+
+    def __init__(self, rules=None):
+        super().__init__()
+        self.rules = rules or {}
+
+    def setUp(self):
+        super().setUp()
+        policy.reset()
+        self.addCleanup(policy.reset)
+        enforcer = policy.init(cfg.CONF)
+        if self.rules:
+            from oslo_policy import policy as oslo_policy
+            enforcer.set_rules(oslo_policy.Rules.from_dict(self.rules),
+                               overwrite=False)
