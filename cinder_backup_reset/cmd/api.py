@@ -16,6 +16,7 @@ from oslo_config import cfg
 from oslo_log import log as logging
 
 from cinder_backup_reset.db import api as db_api
+from cinder_backup_reset import exception
 from cinder_backup_reset import service
 from cinder_backup_reset import wsgi
 
@@ -82,8 +83,17 @@ class APIServer(gunicorn_base.BaseApplication):
 def main(argv=None):
     """Entry point of cinder-backup-reset-api."""
     service.parse_args(sys.argv[1:] if argv is None else argv)
-    application = wsgi.load_app(CONF)
+    try:
+        application = wsgi.load_app(CONF)
+    except exception.CinderBackupResetException as exc:
+        # NOTE: a configuration problem: one clear line, no traceback.
+        LOG.error('Cannot start the API: %s', exc)
+        return 1
     options = gunicorn_options(CONF)
     LOG.info('Serving the API on %s with %d worker(s) of %d thread(s)',
              options['bind'][0], options['workers'], options['threads'])
     APIServer(application, options).run()
+
+
+if __name__ == '__main__':
+    sys.exit(main())
