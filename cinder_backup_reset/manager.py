@@ -156,7 +156,7 @@ class BackupResetManager:
             context, backup.id, seen, values,
             history={'from_status': seen, 'to_status': values['status'],
                      'reason': reason, 'verified': verified,
-                     'evidence': verification or {}})
+                     'evidence': _history_evidence(verification)})
         outcome.applied = True
         outcome.status = values['status']
         outcome.history = db_api.history_to_dict(history)
@@ -174,6 +174,18 @@ def _failed_reason(failure, requested):
     if requested:
         text += ' (requested: %s)' % requested
     return text
+
+
+def _history_evidence(verification):
+    """What the history row keeps of a verification: the driver's facts,
+    the level, and the failure reason if any."""
+    if not verification:
+        return {}
+    evidence = dict(verification.get('evidence') or {})
+    evidence['level'] = verification['level']
+    if verification.get('reason'):
+        evidence['failure'] = verification['reason']
+    return evidence
 
 
 def _new_fields(values):
