@@ -43,6 +43,10 @@ exit status: 0 when every backup was reset (or, with --dry-run, would
 be); 1 when any was refused, failed verification or could not be found.
 """
 
+READ_ONLY = ('This command only reads: it never changes a backup. To change '
+             'a status use backup-reset-state (see its --help for the '
+             'safety rules).')
+
 # NOTE: the fatal errors are the same for every backup of the command;
 # repeating them N times helps nobody, so they stop the loop.
 _FATAL = (exceptions.ConnectionFailed, exceptions.Unauthorized,
@@ -190,7 +194,7 @@ def register(subparsers):
     p.set_defaults(func=do_reset_state)
 
     p = subparsers.add_parser(
-        'backup-list', help='List backups.',
+        'backup-list', epilog=READ_ONLY, help='List backups.',
         description='List backups, following every page of results.')
     p.add_argument('--all-projects', action='store_true', default=False,
                    help='Backups of every project (admin only).')
@@ -205,14 +209,15 @@ def register(subparsers):
     p.set_defaults(func=do_list)
 
     p = subparsers.add_parser(
-        'backup-show', help='Show a backup.',
+        'backup-show', epilog=READ_ONLY, help='Show a backup.',
         description='Show every field of one backup (by name or ID).')
     p.add_argument('backup', metavar='BACKUP', help='Name or ID.')
     _add_format(p)
     p.set_defaults(func=do_show)
 
     p = subparsers.add_parser(
-        'backup-status-history', help='Show the status history of a backup.',
+        'backup-status-history', epilog=READ_ONLY,
+        help='Show the status history of a backup.',
         description='Show who changed the status of a backup, when, from '
                     'what to what, why, and whether it was verified; '
                     'newest first. Use -f json for the verification '

@@ -322,6 +322,8 @@ class TestGlobal(ShellTestCase):
             code, out, _err = self.run_shell(cmd, '--help')
             self.assertEqual(0, code, cmd)
             self.assertIn('usage: cinder-backup-reset %s' % cmd, out)
+            if cmd != 'backup-reset-state':
+                self.assertIn('only reads', out)
         code, out, _err = self.run_shell('backup-reset-state', '--help')
         self.assertIn('only after the\n    backup driver verifies', out)
         self.assertIn('available from restoring: direct', out)
