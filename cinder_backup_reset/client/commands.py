@@ -90,6 +90,10 @@ def _outcome(result):
         return False, 'would-fail' if result.get('dry_run') else 'failed'
     if result.get('dry_run'):
         return True, 'dry-run'
+    if not result.get('to_status'):
+        # NOTE: a server answering like Cinder's os-reset_status (202, no
+        # body) accepted the request but said nothing about the outcome.
+        return True, 'accepted'
     if result.get('applied') is False:
         return True, 'unchanged'
     return True, 'reset'
@@ -103,6 +107,8 @@ def _result_line(ref, result):
         what = 'dry run, nothing changed, %s' % _verification_text(result)
     elif word == 'would-fail':
         what = 'dry run, would be refused: %s' % _verification_text(result)
+    elif word == 'accepted':
+        return '%s: accepted, the server reported no outcome' % who
     elif word == 'unchanged':
         what = 'not applied, status is %s' % result.get('status')
     else:

@@ -22,6 +22,13 @@ from keystoneauth1 import plugin
 
 #: The auth type name the shell recognises even without an entry point.
 NAME = 'noauth'
+#: The keystoneauth1.plugin entry point name. NOTE: not 'noauth', which
+#: python-cinderclient registers: keystoneauth would then pick one of the
+#: two arbitrarily and could hand `cinder --os-auth-type noauth` a plugin
+#: that does not append the project id to the endpoint.
+ENTRY_POINT_NAME = 'backup_reset_noauth'
+#: Every auth type name the shell resolves to this plugin by itself.
+NAMES = (NAME, ENTRY_POINT_NAME)
 
 
 class NoAuthPlugin(plugin.BaseAuthPlugin):

@@ -61,7 +61,7 @@ def _auth_type(argv):
 
 def _register_auth(parser, argv):
     """Add the auth options of the selected plugin; return its loader."""
-    if _auth_type(argv) != noauth.NAME:
+    if _auth_type(argv) not in noauth.NAMES:
         return loading.register_auth_argparse_arguments(
             parser, argv, default=DEFAULT_AUTH_TYPE)
     # NOTE: 'noauth' is resolved here, not through the keystoneauth1.plugin
@@ -137,7 +137,7 @@ def build_parser(argv):
 
 def make_client(args):
     """Build a :class:`~cinder_backup_reset.client.Client` from options."""
-    if args.os_auth_type == noauth.NAME:
+    if args.os_auth_type in noauth.NAMES:
         args.os_auth_type = noauth.NoAuthLoader()
     try:
         auth = loading.load_auth_from_argparse_arguments(args)

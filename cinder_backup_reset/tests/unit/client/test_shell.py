@@ -154,6 +154,15 @@ class TestResetState(ShellTestCase):
         self.assertEqual(0, code)
         self.assertIn('not applied, status is error', out)
 
+    def test_empty_202_body(self):
+        self.mock_get()
+        self.mock('POST', ACTION, status=202)
+        code, out, _err = self.run_shell(
+            'backup-reset-state', '--state', 'error', base.BACKUP_ID)
+        self.assertEqual(0, code)
+        self.assertEqual('%s: accepted, the server reported no outcome\n'
+                         % base.BACKUP_ID, out)
+
     def test_json_output(self):
         self.mock_get()
         self.mock('POST', ACTION, status=202,
@@ -394,6 +403,16 @@ class TestGlobal(ShellTestCase):
         headers = self.requests.last_request.headers
         self.assertEqual('envuser:envuser', headers['X-Auth-Token'])
         self.assertEqual('envuser', headers['x-user-id'])
+
+    def test_entry_point_name_resolved_by_shell(self):
+        self.mock_names()
+        code, _out, err = self.run_shell(
+            'backup-list', auth=['--os-auth-type', 'backup_reset_noauth',
+                                 '--os-user-id', 'u', '--os-endpoint',
+                                 base.ENDPOINT])
+        self.assertEqual((0, ''), (code, err))
+        self.assertEqual('u:u',
+                         self.requests.last_request.headers['X-Auth-Token'])
 
     def test_keystone_password_and_catalog(self):
         auth_url = 'http://keystone.example.com/v3'
