@@ -21,7 +21,10 @@ def _is_fault_body(resp):
         return False
     if not isinstance(data, dict) or len(data) != 1:
         return False
-    inner = next(iter(data.values()))
+    name, inner = next(iter(data.items()))
+    if name not in fault.FAULT_NAMES.values() and name != 'computeFault':
+        # NOTE: keystonemiddleware answers {"error": {"code", "message"}}.
+        return False
     return isinstance(inner, dict) and 'code' in inner and 'message' in inner
 
 
