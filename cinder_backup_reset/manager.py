@@ -177,8 +177,10 @@ def _failed_reason(failure, requested):
 
 
 def _history_evidence(verification):
-    """What the history row keeps of a verification: the driver's facts,
-    the level, and the failure reason if any."""
+    """What the history row keeps of a verification.
+
+    The driver's facts, the level, and the failure reason if any.
+    """
     if not verification:
         return {}
     evidence = dict(verification.get('evidence') or {})

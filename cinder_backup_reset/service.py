@@ -74,4 +74,3 @@ def init_database(conf=cfg.CONF):
     db_api.configure(conf)
     if (conf.database.connection or '').startswith('sqlite'):
         migration.db_sync()
-

@@ -1,9 +1,11 @@
 """The ``OpenStack-API-Version: volume X.Y`` header.
 
-NOTE: we advertise only 3.0. Cinder's later microversions change shapes we
-do not serve (and 3.43+ makes openstackclient PUT backup metadata), so
-claiming them would be a lie that breaks clients; both cinderclient and
-openstackclient negotiate down to what the versions document says.
+NOTE: we advertise Cinder's whole range, 3.0 to 3.71: openstacksdk sends
+every backup action at microversion 3.64 whatever the server says, so a
+narrower range would refuse ``openstack volume backup set --state``. The
+backup views and actions we serve have the same shape at every version in
+the range; the version-dependent parts (PUT backups/{id}: 3.9 for name and
+description, 3.43 for metadata) check the request's version.
 """
 
 import re
@@ -13,7 +15,8 @@ from cinder_backup_reset import exception
 SERVICE = 'volume'
 HEADER = 'OpenStack-API-Version'
 MIN_VERSION = (3, 0)
-MAX_VERSION = (3, 0)
+MAX_VERSION = (3, 71)
+ENVIRON_KEY = 'cinder_backup_reset.api_version'
 _VERSION_RE = re.compile(r'^([1-9]\d*)\.([1-9]\d*|0)$')
 
 
@@ -60,6 +63,11 @@ def from_request(req):
             version=to_string(version), min_ver=to_string(MIN_VERSION),
             max_ver=to_string(MAX_VERSION))
     return version
+
+
+def requested(req):
+    """The version of this request (set by the Resource layer)."""
+    return req.environ.get(ENVIRON_KEY) or MIN_VERSION
 
 
 def add_headers(req, resp, version):

@@ -58,8 +58,11 @@ class ControllerExtension:
 
 
 class ResourceExtension:
-    """A GET sub-resource ``<parent>/{parent_id}/<path>`` served by
-    ``controller.index(req, <parent_member>_id)``."""
+    """A GET sub-resource of a collection member.
+
+    ``<parent>/{parent_id}/<path>`` is served by
+    ``controller.index(req, parent_id)``.
+    """
 
     def __init__(self, path, controller, parent):
         self.path = path

@@ -52,6 +52,7 @@ class APIRouter:
         self._connect('/backups', 'backups', 'index', 'GET')
         self._connect('/backups/detail', 'backups', 'detail', 'GET')
         self._connect('/backups/{id}', 'backups', 'show', 'GET')
+        self._connect('/backups/{id}', 'backups', 'update', 'PUT')
         self._connect('/backups/{id}/action', 'backups', 'action', 'POST')
         self._connect('/extensions', 'extensions', 'index', 'GET')
         self._connect('/extensions/{id}', 'extensions', 'show', 'GET')

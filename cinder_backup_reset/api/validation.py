@@ -20,7 +20,8 @@ def _backup_status(value):
 
 
 def _message(error):
-    if error.validator == 'format' and error.validator_value == 'backup_status':
+    if (error.validator == 'format' and
+            error.validator_value == 'backup_status'):
         return ('Backup status: %s is invalid, valid statuses are: %s.' % (
             error.instance, ', '.join(backup_actions.RESET_TARGETS)))
     path = list(error.path)

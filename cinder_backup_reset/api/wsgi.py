@@ -94,6 +94,7 @@ class Resource:
         version = None
         try:
             version = api_version.from_request(req)
+            req.environ[api_version.ENVIRON_KEY] = version
             resp = self._dispatch(req)
         except Exception as exc:
             resp = fault.fault_response(exc, req)
@@ -112,6 +113,8 @@ class Resource:
             args['body'] = body
         else:
             method = getattr(self.controller, method_name)
+            if req.method in ('POST', 'PUT'):
+                args['body'] = _json_body(req)
         result = method(req, **args)
         code = getattr(method, 'wsgi_code', 200)
         resp = webob.Response(status=code, content_type='application/json',
@@ -159,4 +162,3 @@ def _json_body(req):
     except (ValueError, UnicodeDecodeError) as exc:
         raise exception.MalformedRequestBody(
             reason='the body is not valid JSON (%s)' % exc)
-

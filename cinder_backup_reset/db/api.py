@@ -45,9 +45,10 @@ def _db_conf(conf):
     values = dict(conf.database.items())
     # NOTE: options oslo.db's engine facade does not accept.
     for key in ('backend', 'use_tpool', 'db_inc_retry_interval',
-                'db_max_retries', 'db_max_retry_interval', 'db_retry_interval',
-                'use_db_reconnect', 'slave_connection', 'mysql_wsrep_sync_wait',
-                'asyncio_connection', 'asyncio_slave_connection'):
+                'db_max_retries', 'db_max_retry_interval',
+                'db_retry_interval', 'use_db_reconnect', 'slave_connection',
+                'mysql_wsrep_sync_wait', 'asyncio_connection',
+                'asyncio_slave_connection'):
         values.pop(key, None)
     return values
 
@@ -127,6 +128,38 @@ def backup_create(context, values):
         context.session.add(models.BackupMetadata(
             backup_id=backup.id, key=key, value=value))
     context.session.flush()
+    return backup
+
+
+@oslo_db_api.wrap_db_retry(max_retries=5, retry_on_deadlock=True)
+@main_context_manager.writer
+def backup_update(context, backup_id, values, metadata=None):
+    """Update descriptive fields and replace metadata; never the status.
+
+    Returns the updated backup (with its metadata).
+    """
+    backup = _backup_query(context, context.session).filter(
+        models.Backup.id == backup_id).with_for_update().first()
+    if backup is None:
+        raise exception.BackupNotFound(backup_id=backup_id)
+    if values:
+        backup.update(dict(values, updated_at=timeutils.utcnow()))
+    if metadata is not None:
+        meta = models.BackupMetadata
+        current = {row.key: row for row in context.session.query(meta).filter(
+            meta.backup_id == backup_id, meta.deleted == sa.false())}
+        now = timeutils.utcnow()
+        for key, row in current.items():
+            if key not in metadata:
+                row.update({'deleted': True, 'deleted_at': now})
+            elif row.value != metadata[key]:
+                row.update({'value': metadata[key], 'updated_at': now})
+        for key, value in metadata.items():
+            if key not in current:
+                context.session.add(meta(backup_id=backup_id, key=key,
+                                         value=value, deleted=False))
+    context.session.flush()
+    context.session.refresh(backup)
     return backup
 
 

@@ -6,6 +6,7 @@ from cinder_backup_reset.policies import base
 
 GET_POLICY = 'backup:get'
 GET_ALL_POLICY = 'backup:get_all'
+UPDATE_POLICY = 'backup:update'
 
 _DEPRECATED_OWNER = policy.DeprecatedRule(
     name='backup:get', check_str=base.RULE_ADMIN_OR_OWNER,
@@ -26,6 +27,13 @@ rules = [
                     'is honoured only for administrators.',
         operations=[{'method': 'GET', 'path': '/backups'},
                     {'method': 'GET', 'path': '/backups/detail'}]),
+    policy.DocumentedRuleDefault(
+        name=UPDATE_POLICY,
+        check_str=base.SYSTEM_ADMIN_OR_PROJECT_MEMBER,
+        description="Update a backup's name, description or metadata (never "
+                    "its status). openstackclient's backup set sends this "
+                    "with the metadata it read.",
+        operations=[{'method': 'PUT', 'path': '/backups/{backup_id}'}]),
 ]
 
 

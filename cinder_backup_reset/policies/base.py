@@ -10,6 +10,7 @@ RULE_CONTEXT_IS_ADMIN = 'rule:context_is_admin'
 RULE_ADMIN_API = 'rule:admin_api'
 RULE_ADMIN_OR_OWNER = 'rule:admin_or_owner'
 SYSTEM_ADMIN_OR_PROJECT_READER = 'rule:xena_system_admin_or_project_reader'
+SYSTEM_ADMIN_OR_PROJECT_MEMBER = 'rule:xena_system_admin_or_project_member'
 
 rules = [
     policy.RuleDefault(
@@ -29,6 +30,10 @@ rules = [
         'xena_system_admin_or_project_reader',
         '(role:admin) or (role:reader and project_id:%(project_id)s)',
         description='An administrator, or a reader of the owning project.'),
+    policy.RuleDefault(
+        'xena_system_admin_or_project_member',
+        '(role:admin) or (role:member and project_id:%(project_id)s)',
+        description='An administrator, or a member of the owning project.'),
 ]
 
 

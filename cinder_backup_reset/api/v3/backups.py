@@ -7,6 +7,9 @@ The reset action is not here: it is the backup_reset extension
 from oslo_utils import strutils
 from oslo_utils import uuidutils
 
+from cinder_backup_reset.api import api_version
+from cinder_backup_reset.api.schemas import backups as schemas
+from cinder_backup_reset.api import validation
 from cinder_backup_reset.api.views import backups as views
 from cinder_backup_reset.api import wsgi
 from cinder_backup_reset.db import api as db_api
@@ -49,6 +52,38 @@ class BackupsController(wsgi.Controller):
     def show(self, req, id):
         """One backup with every field."""
         return views.detail(req, load_backup(req.context, id))
+
+    @validation.schema(schemas.update)
+    def update(self, req, id, body):
+        """Change name, description or metadata (microversions 3.9/3.43).
+
+        NOTE: openstackclient's ``backup set --state`` always sends the
+        metadata it read along with the reset, so this must work for it.
+        """
+        version = api_version.requested(req)
+        if version < (3, 9):
+            raise exception.NotFound(
+                'Updating a backup needs microversion 3.9 or later (this '
+                'request asked for %s).' % api_version.to_string(version))
+        changes = body['backup']
+        if 'metadata' in changes and version < (3, 43):
+            raise exception.InvalidParameterValue(
+                err='Backup metadata can be updated from microversion 3.43 '
+                    'on (this request asked for %s).'
+                    % api_version.to_string(version))
+        context = req.context
+        backup = load_backup(context, id)
+        context.can(policies.UPDATE_POLICY,
+                    target={'project_id': backup.project_id,
+                            'user_id': backup.user_id})
+        values = {}
+        if 'name' in changes:
+            values['display_name'] = changes['name']
+        if 'description' in changes:
+            values['display_description'] = changes['description']
+        backup = db_api.backup_update(context, backup.id, values,
+                                      metadata=changes.get('metadata'))
+        return views.detail(req, backup)
 
     def _list(self, req, view):
         context = req.context

@@ -4,8 +4,8 @@ keystonemiddleware's AuthTokenFixture stands in for keystone: tokens it
 knows are valid, any other token is refused by the real middleware.
 """
 
-import webob
 from keystonemiddleware import fixture as ksm_fixture
+import webob
 
 from cinder_backup_reset.tests import base
 from cinder_backup_reset import wsgi

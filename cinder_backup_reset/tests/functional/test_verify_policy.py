@@ -15,6 +15,7 @@ from cinder_backup_reset.tests import base
 
 ADMIN_ONLY = 'admin'
 READER = 'reader'
+MEMBER = 'member'
 OPEN = 'any authenticated user'
 
 #: (method, path template, body) -> who may call it
@@ -22,6 +23,7 @@ POLICIES = {
     ('GET', '/backups', None): READER,
     ('GET', '/backups/detail', None): READER,
     ('GET', '/backups/{id}', None): READER,
+    ('PUT', '/backups/{id}', 'backup'): MEMBER,
     ('POST', '/backups/{id}/action', 'backup-reset_status'): ADMIN_ONLY,
     ('POST', '/backups/{id}/action', 'os-reset_status'): ADMIN_ONLY,
     ('GET', '/backups/{parent_id}/status-history', None): ADMIN_ONLY,
@@ -53,7 +55,11 @@ class TestEveryRouteIsProtected(base.TestCase):
         if path.startswith('/extensions/'):
             path = '/extensions/os-backup-reset'
         req = webob.Request.blank(path, method=method)
-        if action:
+        req.headers['OpenStack-API-Version'] = 'volume 3.64'
+        if action == 'backup':
+            req.content_type = 'application/json'
+            req.json_body = {'backup': {'metadata': {'k': 'v'}}}
+        elif action:
             req.content_type = 'application/json'
             req.json_body = {action: {'status': 'error'}}
         req.environ[wsgi.CONTEXT_KEY] = context.RequestContext(
@@ -66,15 +72,15 @@ class TestEveryRouteIsProtected(base.TestCase):
         self.assertEqual(set(), routed - listed,
                          'routes without an entry in POLICIES')
         actions = set(self.router.resources['backups'].actions)
-        listed_actions = {a for _m, _p, a in POLICIES if a}
+        listed_actions = {a for _m, p, a in POLICIES if p.endswith('action')}
         self.assertEqual(actions, listed_actions)
 
     def test_refused_without_the_role(self):
         for (method, path, action), who in POLICIES.items():
             if who == OPEN:
                 continue
-            refused_roles = [[]] if who == READER else [
-                [], ['reader'], ['member', 'reader']]
+            refused_roles = {READER: [[]], MEMBER: [[], ['reader']]}.get(
+                who, [[], ['reader'], ['member', 'reader']])
             for roles in refused_roles:
                 resp = self._call(method, path, action, roles)
                 self.assertEqual(403, resp.status_int,
@@ -87,7 +93,8 @@ class TestEveryRouteIsProtected(base.TestCase):
 
     def test_allowed_with_the_role(self):
         for (method, path, action), who in POLICIES.items():
-            roles = ['admin'] if who == ADMIN_ONLY else ['reader']
+            roles = {ADMIN_ONLY: ['admin'], MEMBER: ['member', 'reader']}.get(
+                who, ['reader'])
             resp = self._call(method, path, action, roles)
             self.assertLess(resp.status_int, 300,
                             '%s %s %s: %s' % (method, path, action,

@@ -21,13 +21,15 @@ class TestVersionHeader(base.TestCase):
         self.assertEqual((3, 0), api_version.from_request(_req()))
         self.assertEqual((3, 0), api_version.from_request(
             _req('volume 3.0')))
-        self.assertEqual((3, 0), api_version.from_request(
+        self.assertEqual((3, 71), api_version.from_request(
             _req('volume latest')))
+        self.assertEqual((3, 64), api_version.from_request(
+            _req('volume 3.64')))
         self.assertEqual((3, 0), api_version.from_request(
             _req('compute 2.1, volume 3.0')))
 
     def test_out_of_range_is_406(self):
-        for text in ('volume 3.1', 'volume 2.0', 'volume 4.0'):
+        for text in ('volume 3.72', 'volume 2.0', 'volume 4.0'):
             exc = self.assertRaises(exception.APIVersionNotSupported,
                                     api_version.from_request, _req(text))
             self.assertEqual(406, exc.code)

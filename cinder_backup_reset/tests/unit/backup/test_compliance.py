@@ -23,8 +23,8 @@ class TestDriverCompliance(base.TestCase):
             try:
                 cls = entry.load()
             except ImportError as exc:
-                self.fail('driver %s does not import: %s' % (entry.name,
-                                                              exc))
+                self.fail('driver %s does not import: %s' % (
+                    entry.name, exc))
             self.assertTrue(issubclass(cls, driver.BackupDriver), entry.name)
             self.assertFalse(inspect.isabstract(cls), entry.name)
             self.assertTrue(cls.name, entry.name)
