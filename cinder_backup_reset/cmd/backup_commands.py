@@ -106,7 +106,7 @@ def create(args):
         'created_at': now.replace(tzinfo=None),
         'data_timestamp': now.replace(tzinfo=None)})
     print('Backup %s: writing %d bytes to %s'
-          % (backup_id, size_bytes, drv.container_path(backup)))
+          % (backup_id, size_bytes, drv.container_path(backup)), flush=True)
     bar = Progress('creating')
     try:
         os.makedirs(drv.root, exist_ok=True)
