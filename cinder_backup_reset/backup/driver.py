@@ -79,7 +79,10 @@ def load_driver(conf, name=None):
     cls = None
     for entry in importlib.metadata.entry_points(group=DRIVER_NAMESPACE):
         if entry.name == name:
-            cls = entry.load()
+            try:
+                cls = entry.load()
+            except ImportError as exc:
+                raise exception.BackupDriverNotFound(driver=name, reason=exc)
             break
     if cls is None and ('.' in name or ':' in name):
         try:

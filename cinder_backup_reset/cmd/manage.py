@@ -64,3 +64,7 @@ def main(argv=None):
     except KeyboardInterrupt:
         print('Interrupted.', file=sys.stderr)
         return 130
+
+
+if __name__ == '__main__':
+    sys.exit(main())

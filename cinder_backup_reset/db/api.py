@@ -12,6 +12,7 @@ from oslo_db import api as oslo_db_api
 from oslo_db import exception as db_exc
 from oslo_db.sqlalchemy import enginefacade
 from oslo_db.sqlalchemy import utils as sqlalchemyutils
+from oslo_log import log as logging
 from oslo_serialization import jsonutils
 from oslo_utils import timeutils
 from oslo_utils import uuidutils
@@ -20,8 +21,8 @@ import sqlalchemy as sa
 from cinder_backup_reset.db import models
 from cinder_backup_reset import exception
 
+LOG = logging.getLogger(__name__)
 main_context_manager = enginefacade.transaction_context()
-_CONFIGURED = []
 
 #: NOTE: Cinder truncates fail_reason to its column size; so do we, rather
 #: than failing a reset on a long driver message.
@@ -29,11 +30,15 @@ FAIL_REASON_MAX = 255
 
 
 def configure(conf):
-    """Configure the engine facade from ``conf.database`` once per process."""
-    if _CONFIGURED:
-        return
-    main_context_manager.configure(**_db_conf(conf))
-    _CONFIGURED.append(True)
+    """Configure the engine facade from ``conf.database``.
+
+    Once the facade has started (a transaction ran, or a test patched in its
+    own engine) the configuration is fixed for the process.
+    """
+    try:
+        main_context_manager.configure(**_db_conf(conf))
+    except enginefacade.AlreadyStartedError:
+        LOG.debug('Database already configured and started; keeping it.')
 
 
 def _db_conf(conf):
@@ -54,8 +59,7 @@ def get_engine(context=None):
 
 def dispose_engine():
     """Close pooled connections (after fork, or in tests)."""
-    if _CONFIGURED:
-        main_context_manager.writer.get_engine().dispose()
+    main_context_manager.writer.get_engine().dispose()
 
 
 def _backup_query(context, session, read_deleted=False):

@@ -70,3 +70,35 @@ class PolicyFixture(fixtures.Fixture):
             from oslo_policy import policy as oslo_policy
             enforcer.set_rules(oslo_policy.Rules.from_dict(self.rules),
                                overwrite=False)
+
+
+class Notifications(fixtures.Fixture):
+    """Record notifications with oslo.messaging's fake transport.
+
+    ``messages`` is a list of (publisher_id, event_type, payload).
+    """
+
+    def __init__(self, conf=cfg.CONF):
+        super().__init__()
+        self.conf = conf
+
+    def setUp(self):
+        super().setUp()
+        from oslo_messaging.notify import _impl_test
+
+        from cinder_backup_reset import notifier
+
+        self.useFixture(config_fixture.Config(self.conf)).config(
+            driver=['test'], transport_url='fake:/',
+            group='oslo_messaging_notifications')
+        notifier.reset()
+        _impl_test.reset()
+        self._impl = _impl_test
+        self.addCleanup(notifier.reset)
+        self.addCleanup(_impl_test.reset)
+
+    @property
+    def messages(self):
+        return [(message['publisher_id'], message['event_type'],
+                 message['payload'])
+                for _ctxt, message, _prio, _retry in self._impl.NOTIFICATIONS]

@@ -1,0 +1,121 @@
+"""API extensions in Cinder's shape, loaded through entry points.
+
+An ExtensionDescriptor names itself (name, alias, updated, docstring as
+description) and returns ControllerExtensions (actions added to an existing
+collection's Resource) and ResourceExtensions (sub-resources of a
+collection member). ``[DEFAULT] osapi_volume_extension`` lists the entry
+point names to load; an unknown name stops the service at start-up rather
+than silently serving less than the operator configured.
+"""
+
+import importlib.metadata
+
+from oslo_log import log as logging
+
+from cinder_backup_reset.api import wsgi
+from cinder_backup_reset import exception
+
+LOG = logging.getLogger(__name__)
+NAMESPACE = 'cinder_backup_reset.api.extensions'
+
+
+class ExtensionDescriptor:
+    """Base class of extensions; subclasses set name, alias and updated."""
+
+    name = None
+    alias = None
+    updated = None
+
+    def __init__(self, ext_mgr):
+        ext_mgr.register(self)
+        self.ext_mgr = ext_mgr
+
+    @property
+    def description(self):
+        return (self.__doc__ or '').strip().split('\n')[0]
+
+    def get_controller_extensions(self):
+        """ControllerExtensions adding actions to existing collections."""
+        return []
+
+    def get_resources(self):
+        """ResourceExtensions adding sub-resources."""
+        return []
+
+    def to_dict(self):
+        return {'name': self.name, 'alias': self.alias,
+                'description': self.description, 'updated': self.updated,
+                'links': []}
+
+
+class ControllerExtension:
+    """``controller``'s @action methods are added to ``collection``."""
+
+    def __init__(self, extension, collection, controller):
+        self.extension = extension
+        self.collection = collection
+        self.controller = controller
+
+
+class ResourceExtension:
+    """A GET sub-resource ``<parent>/{parent_id}/<path>`` served by
+    ``controller.index(req, <parent_member>_id)``."""
+
+    def __init__(self, path, controller, parent):
+        self.path = path
+        self.controller = controller
+        self.parent = parent
+
+
+class ExtensionManager:
+    """Loads the configured extensions and answers the extensions API."""
+
+    def __init__(self, conf):
+        self.extensions = {}
+        for name in conf.osapi_volume_extension:
+            self._load(name)
+
+    def _load(self, name):
+        for entry in importlib.metadata.entry_points(group=NAMESPACE):
+            if entry.name == name:
+                try:
+                    factory = entry.load()
+                except ImportError as exc:
+                    raise exception.ExtensionNotFound(name=name, reason=exc)
+                factory(self)
+                LOG.debug('Loaded API extension %s', name)
+                return
+        raise exception.ExtensionNotFound(
+            name=name, reason='no entry point of that name in %s' % NAMESPACE)
+
+    def register(self, ext):
+        """Add ``ext``; a second extension with the same alias is an error."""
+        if ext.alias in self.extensions:
+            raise exception.ExtensionNotFound(
+                name=ext.alias, reason='alias already registered')
+        self.extensions[ext.alias] = ext
+
+    def get_controller_extensions(self):
+        for ext in self.extensions.values():
+            yield from ext.get_controller_extensions()
+
+    def get_resources(self):
+        for ext in self.extensions.values():
+            yield from ext.get_resources()
+
+
+class ExtensionsController(wsgi.Controller):
+    """``GET /extensions`` and ``GET /extensions/{id}``."""
+
+    def __init__(self, ext_mgr):
+        self.ext_mgr = ext_mgr
+
+    def index(self, req):
+        return {'extensions': [ext.to_dict() for _alias, ext in
+                               sorted(self.ext_mgr.extensions.items())]}
+
+    def show(self, req, id):
+        ext = self.ext_mgr.extensions.get(id)
+        if ext is None:
+            raise exception.NotFound('Extension %s could not be found.' % id)
+        return {'extension': ext.to_dict()}

@@ -1,0 +1,64 @@
+"""FaultWrapper: the outermost error boundary of the API pipeline.
+
+Whatever escapes the application (or is answered by a library middleware
+such as sizelimit or keystonemiddleware in its own format) leaves as
+Cinder's fault JSON with the request id; a 500 never shows internals.
+"""
+
+from oslo_middleware import base
+from oslo_serialization import jsonutils
+import webob.dec
+
+from cinder_backup_reset.api import fault
+
+
+def _is_fault_body(resp):
+    if resp.content_type != 'application/json':
+        return False
+    try:
+        data = jsonutils.loads(resp.body)
+    except ValueError:
+        return False
+    if not isinstance(data, dict) or len(data) != 1:
+        return False
+    name, inner = next(iter(data.items()))
+    if name not in fault.FAULT_NAMES.values() and name != 'computeFault':
+        # NOTE: keystonemiddleware answers {"error": {"code", "message"}}.
+        return False
+    return isinstance(inner, dict) and 'code' in inner and 'message' in inner
+
+
+def _message_of(resp):
+    """The human text of a library's error response."""
+    if resp.content_type == 'application/json':
+        try:
+            data = jsonutils.loads(resp.body)
+            # NOTE: keystonemiddleware: {"error": {"message": ...}}.
+            inner = data.get('error', data)
+            if isinstance(inner, dict) and inner.get('message'):
+                return str(inner['message'])
+        except (ValueError, AttributeError):
+            pass
+    if resp.status_int == 413:
+        return ('Request is too large: the body exceeds [oslo_middleware] '
+                'max_request_body_size.')
+    return resp.status.split(' ', 1)[-1]
+
+
+class FaultWrapper(base.ConfigurableMiddleware):
+    """Turn every error into Cinder's fault JSON."""
+
+    @webob.dec.wsgify
+    def __call__(self, req):
+        try:
+            resp = req.get_response(self.application)
+        except Exception as exc:
+            resp = fault.fault_response(exc, req)
+        if resp.status_int >= 400 and not _is_fault_body(resp):
+            keep = {k: v for k, v in resp.headers.items()
+                    if k.lower() in ('www-authenticate', 'allow',
+                                     'retry-after',
+                                     'openstack-api-version', 'vary')}
+            resp = fault.make_fault(resp.status_int, _message_of(resp), keep)
+        fault.add_request_id_headers(req, resp)
+        return resp

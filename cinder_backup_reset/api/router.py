@@ -1,0 +1,92 @@
+"""The v3 (and v2) API router: routes → Resources → controllers."""
+
+from oslo_config import cfg
+import routes
+import routes.middleware
+import webob.dec
+
+from cinder_backup_reset.api import extensions
+from cinder_backup_reset.api import fault
+from cinder_backup_reset.api.v3 import backups
+from cinder_backup_reset.api import wsgi
+
+# NOTE: Cinder serves every route with and without the project id; unlike
+# Cinder, the project id may be any string (keystone ids are not always
+# hex), so the project-less routes are connected first and win.
+PREFIXES = ('', '/{project_id}')
+
+
+class APIRouter:
+    """Route requests to the Resource of their collection."""
+
+    def __init__(self, conf=cfg.CONF):
+        self.mapper = routes.Mapper()
+        self.ext_mgr = extensions.ExtensionManager(conf)
+        self.resources = {
+            'backups': wsgi.Resource(backups.BackupsController(conf),
+                                     'backups'),
+            'extensions': wsgi.Resource(
+                extensions.ExtensionsController(self.ext_mgr), 'extensions'),
+        }
+        for ext in self.ext_mgr.get_controller_extensions():
+            self.resources[ext.collection].register_actions(ext.controller)
+        self._connect_core()
+        for res_ext in self.ext_mgr.get_resources():
+            self._connect_sub_resource(res_ext)
+        self._router = routes.middleware.RoutesMiddleware(self._dispatch,
+                                                          self.mapper)
+
+    @classmethod
+    def factory(cls, global_config, **local_config):
+        """paste.app_factory."""
+        return cls(cfg.CONF)
+
+    def _connect(self, path, resource, action, method):
+        for prefix in PREFIXES:
+            self.mapper.connect(prefix + path,
+                                controller=self.resources[resource],
+                                action=action,
+                                conditions={'method': [method]})
+
+    def _connect_core(self):
+        self._connect('/backups', 'backups', 'index', 'GET')
+        self._connect('/backups/detail', 'backups', 'detail', 'GET')
+        self._connect('/backups/{id}', 'backups', 'show', 'GET')
+        self._connect('/backups/{id}/action', 'backups', 'action', 'POST')
+        self._connect('/extensions', 'extensions', 'index', 'GET')
+        self._connect('/extensions/{id}', 'extensions', 'show', 'GET')
+
+    def _connect_sub_resource(self, res_ext):
+        name = '%s:%s' % (res_ext.parent, res_ext.path)
+        self.resources[name] = wsgi.Resource(res_ext.controller, name)
+        self._connect('/%s/{parent_id}/%s' % (res_ext.parent, res_ext.path),
+                      name, 'index', 'GET')
+
+    @webob.dec.wsgify(RequestClass=wsgi.Request)
+    def __call__(self, req):
+        return self._router
+
+    @webob.dec.wsgify(RequestClass=wsgi.Request)
+    def _dispatch(self, req):
+        match = req.environ['wsgiorg.routing_args'][1]
+        if not match:
+            return self._no_match(req)
+        return match['controller']
+
+    def _no_match(self, req):
+        """404, or 405 with Allow when the path exists for other methods."""
+        allowed = set()
+        for method in ('GET', 'POST', 'PUT', 'PATCH', 'DELETE'):
+            if method == req.method:
+                continue
+            environ = dict(req.environ, REQUEST_METHOD=method)
+            if self.mapper.match(req.path_info, environ=environ):
+                allowed.add(method)
+        if allowed:
+            return fault.make_fault(
+                405, 'Method %s is not allowed on %s; allowed: %s.' % (
+                    req.method, req.path, ', '.join(sorted(allowed))),
+                {'Allow': ', '.join(sorted(allowed))})
+        return fault.make_fault(
+            404, 'The resource could not be found: no route for %s %s.' % (
+                req.method, req.path))

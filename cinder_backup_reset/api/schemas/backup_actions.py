@@ -1,0 +1,46 @@
+"""JSON Schemas of the backup reset actions."""
+
+#: the targets of a reset (the spec's, and Cinder's format checker's)
+RESET_TARGETS = ('available', 'error')
+#: Cinder's BackupStatus.ALL
+BACKUP_STATUSES = ('error', 'error_deleting', 'creating', 'available',
+                   'deleting', 'deleted', 'restoring')
+
+_status = {'type': 'string', 'format': 'backup_status'}
+
+#: Cinder's own action, exactly its schema (cinderclient, openstackclient)
+os_reset_status = {
+    'type': 'object',
+    'properties': {
+        'os-reset_status': {
+            'type': 'object',
+            'properties': {'status': _status},
+            'required': ['status'],
+            'additionalProperties': False,
+        },
+    },
+    'required': ['os-reset_status'],
+    'additionalProperties': False,
+}
+
+#: the spec's action, with the safety options
+backup_reset_status = {
+    'type': 'object',
+    'properties': {
+        'backup-reset_status': {
+            'type': 'object',
+            'properties': {
+                'status': _status,
+                'reason': {'type': 'string', 'minLength': 1,
+                           'maxLength': 255},
+                'expected_status': {'type': 'string',
+                                    'enum': list(BACKUP_STATUSES)},
+                'dry_run': {'type': 'boolean'},
+            },
+            'required': ['status'],
+            'additionalProperties': False,
+        },
+    },
+    'required': ['backup-reset_status'],
+    'additionalProperties': False,
+}

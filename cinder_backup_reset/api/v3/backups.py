@@ -1,0 +1,112 @@
+"""The core ``backups`` resource: index, detail and show (read-only).
+
+The reset action is not here: it is the backup_reset extension
+(api/contrib/backup_reset.py), registered on this resource.
+"""
+
+from oslo_utils import strutils
+from oslo_utils import uuidutils
+
+from cinder_backup_reset.api.views import backups as views
+from cinder_backup_reset.api import wsgi
+from cinder_backup_reset.db import api as db_api
+from cinder_backup_reset import exception
+from cinder_backup_reset.policies import backups as policies
+
+#: query parameters accepted by the list calls
+FILTERS = ('name', 'status', 'volume_id')
+PAGING = ('limit', 'marker', 'sort_key', 'sort_dir', 'all_tenants')
+SORT_KEYS = ('created_at', 'updated_at', 'id', 'status', 'display_name',
+             'size')
+
+
+def load_backup(context, backup_id, policy_name=policies.GET_POLICY):
+    """Read one backup and authorize ``policy_name`` on it.
+
+    A non-admin only ever sees their own project's rows, so another
+    project's backup is 404, not 403: its existence is not revealed.
+    """
+    backup = db_api.backup_get(context, backup_id)
+    context.can(policy_name, target={'project_id': backup.project_id,
+                                     'user_id': backup.user_id})
+    return backup
+
+
+class BackupsController(wsgi.Controller):
+    """Read access to backups."""
+
+    def __init__(self, conf):
+        self.conf = conf
+
+    def index(self, req):
+        """Backups as ``{id, name, links}``."""
+        return self._list(req, views.summary)
+
+    def detail(self, req):
+        """Backups with every field."""
+        return self._list(req, views.detail)
+
+    def show(self, req, id):
+        """One backup with every field."""
+        return views.detail(req, load_backup(req.context, id))
+
+    def _list(self, req, view):
+        context = req.context
+        context.can(policies.GET_ALL_POLICY)
+        params = req.GET
+        unknown = sorted(set(params) - set(FILTERS) - set(PAGING))
+        if unknown:
+            raise exception.InvalidParameterValue(
+                err='Invalid filter keys: %s. Backups can be filtered by %s.'
+                    % (', '.join(unknown), ', '.join(FILTERS)))
+        filters = {key: params[key] for key in FILTERS if key in params}
+        if 'name' in filters:
+            filters['display_name'] = filters.pop('name')
+        all_tenants = _bool_param(params, 'all_tenants')
+        limit = self._limit(params)
+        sort_key = params.get('sort_key', 'created_at')
+        if sort_key not in SORT_KEYS:
+            raise exception.InvalidParameterValue(
+                err='Invalid sort_key %s; choose one of %s.' % (
+                    sort_key, ', '.join(SORT_KEYS)))
+        sort_dir = params.get('sort_dir', 'desc')
+        if sort_dir not in ('asc', 'desc'):
+            raise exception.InvalidParameterValue(
+                err='Invalid sort_dir %s; use asc or desc.' % sort_dir)
+        marker = params.get('marker')
+        if marker is not None and not uuidutils.is_uuid_like(marker):
+            raise exception.MarkerNotFound(marker=marker)
+        backups = db_api.backup_get_all(
+            context, filters=filters, marker=marker, limit=limit,
+            sort_keys=[sort_key], sort_dirs=[sort_dir],
+            # NOTE: as in Cinder, all_tenants from a non-admin is ignored.
+            all_projects=all_tenants and context.is_admin)
+        return views.collection(req, backups, view, limit)
+
+    def _limit(self, params):
+        maximum = self.conf.osapi_max_limit
+        if 'limit' not in params:
+            return maximum
+        try:
+            limit = int(params['limit'])
+        except ValueError:
+            limit = -1
+        if limit < 0:
+            raise exception.InvalidParameterValue(
+                err='limit must be a non-negative integer, not %r.'
+                    % params['limit'])
+        return min(limit, maximum) if limit else maximum
+
+
+def _bool_param(params, name):
+    value = params.get(name)
+    if value is None:
+        return False
+    try:
+        return strutils.bool_from_string(value, strict=True)
+    except ValueError:
+        # NOTE: cinderclient sends all_tenants=1; anything unclear is an
+        # error rather than a silent "no".
+        raise exception.InvalidParameterValue(
+            err='%s must be a boolean (1/0, true/false), not %r.' % (
+                name, value))

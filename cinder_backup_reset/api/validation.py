@@ -1,0 +1,58 @@
+"""Request body validation with JSON Schema (400 on any violation)."""
+
+import functools
+
+import jsonschema
+
+from cinder_backup_reset.api.schemas import backup_actions
+from cinder_backup_reset import exception
+
+_FORMATS = jsonschema.FormatChecker()
+
+
+@_FORMATS.checks('backup_status')
+def _backup_status(value):
+    # NOTE: case-insensitive, as Cinder's checker; non-strings are the
+    # "type" keyword's business.
+    if not isinstance(value, str):
+        return True
+    return value.lower() in backup_actions.RESET_TARGETS
+
+
+def _message(error):
+    if error.validator == 'format' and error.validator_value == 'backup_status':
+        return ('Backup status: %s is invalid, valid statuses are: %s.' % (
+            error.instance, ', '.join(backup_actions.RESET_TARGETS)))
+    path = list(error.path)
+    if not path:
+        return error.message
+    return 'Invalid input for field/attribute %s. Value: %s. %s' % (
+        path[-1], _short(error.instance), error.message)
+
+
+def _short(value, size=100):
+    text = repr(value) if not isinstance(value, str) else value
+    return text if len(text) <= size else text[:size] + '...'
+
+
+def _check(validator, body):
+    error = jsonschema.exceptions.best_match(validator.iter_errors(body))
+    if error is not None:
+        raise exception.ValidationError(detail=_message(error))
+
+
+def schema(request_body_schema):
+    """Decorate a controller method: validate ``body`` before the call.
+
+    NOTE: the validator is built once, at import, not per request.
+    """
+    validator = jsonschema.Draft4Validator(request_body_schema,
+                                           format_checker=_FORMATS)
+
+    def decorator(func):
+        @functools.wraps(func)
+        def wrapper(self, req, *args, body=None, **kwargs):
+            _check(validator, body)
+            return func(self, req, *args, body=body, **kwargs)
+        return wrapper
+    return decorator

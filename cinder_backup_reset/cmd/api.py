@@ -1,0 +1,99 @@
+"""cinder-backup-reset-api: serve the API with gunicorn.
+
+NOTE: gunicorn is a well-kept pre-fork server: N worker processes
+(``osapi_volume_workers``), each with a thread pool (``gthread``) so that a
+slow client ties up one thread, not a worker; keep-alive connections wait
+in a poller, not a thread; request line and header limits; graceful
+SIGTERM (in-flight requests finish within graceful_shutdown_timeout). It
+needs no eventlet, which oslo.service's WSGI server did and which is now
+deprecated.
+"""
+
+import sys
+
+from gunicorn.app import base as gunicorn_base
+from oslo_config import cfg
+from oslo_log import log as logging
+
+from cinder_backup_reset.db import api as db_api
+from cinder_backup_reset import exception
+from cinder_backup_reset import service
+from cinder_backup_reset import wsgi
+
+LOG = logging.getLogger(__name__)
+CONF = cfg.CONF
+
+
+def gunicorn_options(conf):
+    """Map our (Cinder-named) options onto gunicorn's settings."""
+    return {
+        'bind': ['%s:%d' % (_host(conf.osapi_volume_listen),
+                            conf.osapi_volume_listen_port)],
+        'workers': conf.osapi_volume_workers,
+        'worker_class': 'gthread',
+        'threads': conf.wsgi_default_pool_size,
+        'keepalive': conf.client_socket_timeout if conf.wsgi_keep_alive
+        else 0,
+        'timeout': max(conf.client_socket_timeout, 30),
+        'graceful_timeout': conf.graceful_shutdown_timeout,
+        'limit_request_line': min(conf.max_header_line, 8190),
+        'limit_request_field_size': conf.max_header_line,
+        'limit_request_fields': conf.max_header_count,
+        # NOTE: load the app in the master so that a bad configuration
+        # stops start-up with its message instead of crash-looping workers.
+        'preload_app': True,
+        'post_fork': _post_fork,
+        'proc_name': 'cinder-backup-reset-api',
+        'accesslog': None,
+        'errorlog': '-',
+        'loglevel': 'info',
+        # NOTE: gunicorn >= 25.1 opens a control socket in $HOME by
+        # default; an API service has no use for it.
+        'control_socket_disable': True,
+    }
+
+
+def _host(address):
+    return '[%s]' % address if ':' in address else address
+
+
+def _post_fork(server, worker):
+    # NOTE: connections pooled by the master must not be shared by the
+    # workers' processes.
+    db_api.dispose_engine()
+
+
+class APIServer(gunicorn_base.BaseApplication):
+    """gunicorn serving an already loaded WSGI application."""
+
+    def __init__(self, application, options):
+        self.application = application
+        self.options = options
+        super().__init__()
+
+    def load_config(self):
+        for key, value in self.options.items():
+            if key in self.cfg.settings:
+                self.cfg.set(key, value)
+
+    def load(self):
+        return self.application
+
+
+def main(argv=None):
+    """Entry point of cinder-backup-reset-api."""
+    service.parse_args(sys.argv[1:] if argv is None else argv)
+    try:
+        application = wsgi.load_app(CONF)
+    except exception.CinderBackupResetException as exc:
+        # NOTE: a configuration problem: one clear line, no traceback.
+        LOG.error('Cannot start the API: %s', exc)
+        return 1
+    options = gunicorn_options(CONF)
+    LOG.info('Serving the API on %s with %d worker(s) of %d thread(s)',
+             options['bind'][0], options['workers'], options['threads'])
+    APIServer(application, options).run()
+
+
+if __name__ == '__main__':
+    sys.exit(main())

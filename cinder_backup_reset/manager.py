@@ -1,0 +1,193 @@
+"""The reset manager: the spec's state rules, applied synchronously.
+
+- ``* -> error``: direct.
+- ``restoring -> available``: direct (the data already exists).
+- any other source ``-> available``: only after the backup driver verifies
+  the backup on its backend. A failed verification sets ``error`` with the
+  driver's reason in ``fail_reason``, records it, and raises.
+
+Every write is a compare-and-swap on the status that was read (or the
+caller's ``expected_status``); losing a race changes nothing and raises
+BackupStatusConflict. The status change and its history row commit
+together.
+"""
+
+import dataclasses
+
+from oslo_config import cfg
+from oslo_log import log as logging
+
+from cinder_backup_reset.api.schemas import backup_actions
+from cinder_backup_reset.backup import driver as backup_driver
+from cinder_backup_reset.db import api as db_api
+from cinder_backup_reset import exception
+from cinder_backup_reset import notifier
+
+LOG = logging.getLogger(__name__)
+CONF = cfg.CONF
+
+AVAILABLE = 'available'
+ERROR = 'error'
+RESTORING = 'restoring'
+
+#: values of ``verified`` in outcomes and history rows
+PASSED, FAILED, SKIPPED = 'passed', 'failed', 'skipped'
+
+
+@dataclasses.dataclass
+class ResetOutcome:
+    """What a reset did (or, for a dry run, would do)."""
+
+    backup_id: str
+    from_status: str
+    to_status: str
+    status: str
+    applied: bool
+    dry_run: bool
+    verified: str
+    verification: dict = None
+    reason: str = None
+    history: dict = None
+
+    def to_dict(self):
+        return dataclasses.asdict(self)
+
+
+class BackupResetManager:
+    """Applies status resets to backups."""
+
+    def __init__(self, conf=CONF, driver=None):
+        self.conf = conf
+        self._driver = driver
+
+    @property
+    def driver(self):
+        """The configured backup driver, loaded on first use."""
+        if self._driver is None:
+            self._driver = backup_driver.load_driver(self.conf)
+        return self._driver
+
+    def reset_status(self, context, backup, status, reason=None,
+                     expected_status=None, dry_run=False):
+        """Reset ``backup`` (a row the caller read and authorized).
+
+        :returns: ResetOutcome
+        :raises BackupStatusConflict: the status is not the expected one,
+            or changed while we worked (nothing was written).
+        :raises BackupVerifyFailed: verification failed; unless dry_run,
+            the backup is now ``error`` and the history records why.
+        :raises InvalidBackup: ``-> available`` cannot be verified here
+            (no backup service recorded, or another driver's backup).
+        """
+        status = status.lower()
+        if status not in backup_actions.RESET_TARGETS:
+            raise exception.InvalidParameterValue(
+                err='Backup status: %s is invalid, valid statuses are: %s.'
+                    % (status, ', '.join(backup_actions.RESET_TARGETS)))
+        seen = backup.status
+        if expected_status is not None and expected_status != seen:
+            raise exception.BackupStatusConflict(
+                backup_id=backup.id, actual=seen, expected=expected_status)
+
+        if status == AVAILABLE and seen != RESTORING:
+            return self._reset_verified(context, backup, seen, reason,
+                                        dry_run)
+        values = {'status': status}
+        if status == AVAILABLE:
+            values['fail_reason'] = None
+        else:
+            values['fail_reason'] = reason or (
+                'Status reset to error by user %s.' % context.user_id)
+        return self._apply(context, backup, seen, values, reason, SKIPPED,
+                           None, dry_run)
+
+    def _reset_verified(self, context, backup, seen, reason, dry_run):
+        self._check_verifiable(backup)
+        try:
+            result = self.driver.verify(context, backup, deep=False)
+        except exception.BackupVerifyFailed as exc:
+            failure, evidence = exc.reason, exc.evidence
+        except Exception as exc:
+            # NOTE: a driver that cannot finish (an unmounted share, a
+            # permission error) has not shown the data is there; error is
+            # the safe state, and the operator sees why.
+            LOG.exception('Verification of backup %s could not complete.',
+                          backup.id)
+            failure = 'verification could not complete: %s: %s' % (
+                type(exc).__name__, exc)
+            evidence = {}
+        else:
+            verification = {'level': result.level,
+                            'evidence': result.evidence}
+            return self._apply(context, backup, seen,
+                               {'status': AVAILABLE, 'fail_reason': None},
+                               reason, PASSED, verification, dry_run)
+
+        verification = {'level': 'shallow', 'evidence': evidence,
+                        'reason': failure}
+        outcome = self._apply(
+            context, backup, seen,
+            {'status': ERROR, 'fail_reason': failure},
+            _failed_reason(failure, reason), FAILED, verification, dry_run)
+        if dry_run:
+            return outcome
+        raise exception.BackupVerifyFailed(
+            backup_id=backup.id, reason=failure, evidence=evidence)
+
+    def _check_verifiable(self, backup):
+        if not backup.service:
+            raise exception.BackupNothingToVerify(backup_id=backup.id)
+        if not self.driver.owns(backup.service):
+            raise exception.BackupDriverMismatch(
+                backup_id=backup.id, service=backup.service,
+                configured=self.driver.name)
+
+    def _apply(self, context, backup, seen, values, reason, verified,
+               verification, dry_run):
+        outcome = ResetOutcome(
+            backup_id=backup.id, from_status=seen, to_status=values['status'],
+            status=seen, applied=False, dry_run=dry_run, verified=verified,
+            verification=verification, reason=reason)
+        if dry_run:
+            return outcome
+        notifier.notify_backup_usage(context, backup, 'reset_status.start',
+                                     conf=self.conf)
+        history = db_api.backup_conditional_update(
+            context, backup.id, seen, values,
+            history={'from_status': seen, 'to_status': values['status'],
+                     'reason': reason, 'verified': verified,
+                     'evidence': _history_evidence(verification)})
+        outcome.applied = True
+        outcome.status = values['status']
+        outcome.history = db_api.history_to_dict(history)
+        LOG.info('Backup %(id)s reset from %(from)s to %(to)s by user '
+                 '%(user)s (verification %(verified)s).',
+                 {'id': backup.id, 'from': seen, 'to': values['status'],
+                  'user': context.user_id, 'verified': verified})
+        notifier.notify_backup_usage(context, backup, 'reset_status.end',
+                                     conf=self.conf, **_new_fields(values))
+        return outcome
+
+
+def _failed_reason(failure, requested):
+    text = 'Verification failed: %s' % failure
+    if requested:
+        text += ' (requested: %s)' % requested
+    return text
+
+
+def _history_evidence(verification):
+    """What the history row keeps of a verification: the driver's facts,
+    the level, and the failure reason if any."""
+    if not verification:
+        return {}
+    evidence = dict(verification.get('evidence') or {})
+    evidence['level'] = verification['level']
+    if verification.get('reason'):
+        evidence['failure'] = verification['reason']
+    return evidence
+
+
+def _new_fields(values):
+    return {key: values[key] for key in ('status', 'fail_reason')
+            if key in values}

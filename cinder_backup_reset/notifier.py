@@ -1,0 +1,78 @@
+"""Notifications through oslo.messaging, in Cinder's backup usage shape."""
+
+from oslo_config import cfg
+from oslo_log import log as logging
+import oslo_messaging as messaging
+
+LOG = logging.getLogger(__name__)
+
+_TRANSPORT = None
+_NOTIFIERS = {}
+
+
+def _get_transport(conf):
+    global _TRANSPORT
+    if _TRANSPORT is None:
+        _TRANSPORT = messaging.get_notification_transport(conf)
+    return _TRANSPORT
+
+
+def get_notifier(conf=cfg.CONF, host=None):
+    """The notifier of publisher ``backup.<host>`` (Cinder's publisher)."""
+    host = host or conf.host
+    if host not in _NOTIFIERS:
+        _NOTIFIERS[host] = messaging.Notifier(
+            _get_transport(conf), publisher_id='backup.%s' % host)
+    return _NOTIFIERS[host]
+
+
+def reset():
+    """Forget transports and notifiers (tests, fork)."""
+    global _TRANSPORT
+    _NOTIFIERS.clear()
+    if _TRANSPORT is not None:
+        _TRANSPORT.cleanup()
+    _TRANSPORT = None
+
+
+def usage_from_backup(backup, **overrides):
+    """Cinder's backup usage payload (``_usage_from_backup``)."""
+    created = backup.created_at.isoformat() if backup.created_at else None
+    payload = {
+        'tenant_id': backup.project_id,
+        'user_id': backup.user_id,
+        'availability_zone': backup.availability_zone,
+        'backup_id': backup.id,
+        'host': backup.host,
+        'display_name': backup.display_name,
+        'created_at': created,
+        'status': backup.status,
+        'volume_id': backup.volume_id,
+        'size': backup.size,
+        'service_metadata': backup.service_metadata,
+        'service': backup.service,
+        'fail_reason': backup.fail_reason,
+        'parent_id': backup.parent_id,
+        'num_dependent_backups': backup.num_dependent_backups,
+        'snapshot_id': backup.snapshot_id,
+    }
+    payload.update(overrides)
+    return payload
+
+
+def notify_backup_usage(context, backup, event_suffix, conf=cfg.CONF,
+                        **overrides):
+    """Emit ``backup.<event_suffix>`` at INFO, unless notifications are off.
+
+    NOTE: a broker outage must not turn a reset that already committed into
+    an error for the operator, so failures to notify are logged, not raised.
+    """
+    notifier = get_notifier(conf)
+    if not notifier.is_enabled():
+        return
+    try:
+        notifier.info(context.to_dict(), 'backup.%s' % event_suffix,
+                      usage_from_backup(backup, **overrides))
+    except Exception:
+        LOG.exception('Could not send notification backup.%s for backup '
+                      '%s.', event_suffix, backup.id)

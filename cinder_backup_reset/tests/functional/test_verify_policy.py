@@ -1,0 +1,94 @@
+"""Every routed action is policy-checked: a new route cannot ship open.
+
+The router's own route list is walked; each route must be in POLICIES
+with the rule that guards it, and a caller without the needed role is
+refused on every one of them (403), with nothing written.
+"""
+
+import webob
+
+from cinder_backup_reset.api import router
+from cinder_backup_reset.api import wsgi
+from cinder_backup_reset import context
+from cinder_backup_reset.db import api as db_api
+from cinder_backup_reset.tests import base
+
+ADMIN_ONLY = 'admin'
+READER = 'reader'
+OPEN = 'any authenticated user'
+
+#: (method, path template, body) -> who may call it
+POLICIES = {
+    ('GET', '/backups', None): READER,
+    ('GET', '/backups/detail', None): READER,
+    ('GET', '/backups/{id}', None): READER,
+    ('POST', '/backups/{id}/action', 'backup-reset_status'): ADMIN_ONLY,
+    ('POST', '/backups/{id}/action', 'os-reset_status'): ADMIN_ONLY,
+    ('GET', '/backups/{parent_id}/status-history', None): ADMIN_ONLY,
+    ('GET', '/extensions', None): OPEN,
+    ('GET', '/extensions/{id}', None): OPEN,
+}
+
+
+def _routes(api_router):
+    """(method, path) of every route, project-less form."""
+    found = set()
+    for route in api_router.mapper.matchlist:
+        if route.routepath.startswith('/{project_id}'):
+            continue
+        found.add((route.conditions['method'][0], route.routepath))
+    return found
+
+
+class TestEveryRouteIsProtected(base.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.router = router.APIRouter(self.conf)
+        self.backup = self.create_backup(status='creating')
+
+    def _call(self, method, path, action, roles):
+        path = path.replace('{id}', self.backup.id).replace(
+            '{parent_id}', self.backup.id)
+        if path.startswith('/extensions/'):
+            path = '/extensions/os-backup-reset'
+        req = webob.Request.blank(path, method=method)
+        if action:
+            req.content_type = 'application/json'
+            req.json_body = {action: {'status': 'error'}}
+        req.environ[wsgi.CONTEXT_KEY] = context.RequestContext(
+            user_id='u', project_id='p1', roles=roles, overwrite=False)
+        return req.get_response(self.router)
+
+    def test_every_route_has_a_policy_entry(self):
+        routed = _routes(self.router)
+        listed = {(method, path) for method, path, _a in POLICIES}
+        self.assertEqual(set(), routed - listed,
+                         'routes without an entry in POLICIES')
+        actions = set(self.router.resources['backups'].actions)
+        listed_actions = {a for _m, _p, a in POLICIES if a}
+        self.assertEqual(actions, listed_actions)
+
+    def test_refused_without_the_role(self):
+        for (method, path, action), who in POLICIES.items():
+            if who == OPEN:
+                continue
+            refused_roles = [[]] if who == READER else [
+                [], ['reader'], ['member', 'reader']]
+            for roles in refused_roles:
+                resp = self._call(method, path, action, roles)
+                self.assertEqual(403, resp.status_int,
+                                 '%s %s %s as %s' % (method, path, action,
+                                                     roles))
+                self.assertIn('forbidden', resp.json)
+        self.assertEqual('creating', self.get_backup(self.backup.id).status)
+        self.assertEqual([], db_api.status_history_get(self.admin,
+                                                       self.backup.id))
+
+    def test_allowed_with_the_role(self):
+        for (method, path, action), who in POLICIES.items():
+            roles = ['admin'] if who == ADMIN_ONLY else ['reader']
+            resp = self._call(method, path, action, roles)
+            self.assertLess(resp.status_int, 300,
+                            '%s %s %s: %s' % (method, path, action,
+                                              resp.body))

@@ -1,0 +1,65 @@
+"""Notifications of a reset: Cinder's event types, publisher and payload."""
+
+from cinder_backup_reset.backup.drivers import fake
+from cinder_backup_reset import exception
+from cinder_backup_reset import manager
+from cinder_backup_reset.tests import base
+from cinder_backup_reset.tests import fixtures
+
+
+class TestResetNotifications(base.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.conf_fixture.config(host='node-7')
+        self.notes = self.useFixture(fixtures.Notifications(self.conf))
+        self.mgr = manager.BackupResetManager(self.conf)
+
+    def test_start_and_end_carry_old_and_new_status(self):
+        backup = self.create_backup(status='creating', display_name='b1')
+        self.mgr.reset_status(self.admin, backup, 'error')
+        self.assertEqual(
+            [('backup.node-7', 'backup.reset_status.start', 'creating'),
+             ('backup.node-7', 'backup.reset_status.end', 'error')],
+            [(pub, event, payload['status'])
+             for pub, event, payload in self.notes.messages])
+        payload = self.notes.messages[0][2]
+        self.assertEqual(
+            {'tenant_id', 'user_id', 'availability_zone', 'backup_id', 'host',
+             'display_name', 'created_at', 'status', 'volume_id', 'size',
+             'service_metadata', 'service', 'fail_reason', 'parent_id',
+             'num_dependent_backups', 'snapshot_id'}, set(payload))
+        self.assertEqual(backup.id, payload['backup_id'])
+        self.assertEqual('b1', payload['display_name'])
+
+    def test_failed_verification_notifies_the_error(self):
+        backup = self.create_backup(status='creating')
+        fake.FakeBackupDriver.outcomes[backup.id] = 'metadata missing'
+        self.assertRaises(exception.BackupVerifyFailed,
+                          self.mgr.reset_status, self.admin, backup,
+                          'available')
+        end = self.notes.messages[-1]
+        self.assertEqual('backup.reset_status.end', end[1])
+        self.assertEqual(('error', 'metadata missing'),
+                         (end[2]['status'], end[2]['fail_reason']))
+
+    def test_dry_run_and_refusals_send_nothing(self):
+        backup = self.create_backup(status='creating')
+        self.mgr.reset_status(self.admin, backup, 'error', dry_run=True)
+        self.assertRaises(exception.BackupStatusConflict,
+                          self.mgr.reset_status, self.admin, backup,
+                          'error', expected_status='restoring')
+        no_service = self.create_backup(status='creating', service=None)
+        self.assertRaises(exception.BackupNothingToVerify,
+                          self.mgr.reset_status, self.admin, no_service,
+                          'available')
+        self.assertEqual([], self.notes.messages)
+
+    def test_off_by_default(self):
+        self.conf_fixture.config(driver=[],
+                                 group='oslo_messaging_notifications')
+        from cinder_backup_reset import notifier
+        notifier.reset()
+        backup = self.create_backup(status='creating')
+        self.mgr.reset_status(self.admin, backup, 'error')
+        self.assertEqual([], self.notes.messages)
