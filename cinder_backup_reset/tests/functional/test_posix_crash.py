@@ -1,9 +1,11 @@
-"""Crash consistency of ``backup create``: SIGKILL it and look at the rest.
+"""Crash consistency of ``backup create``: SIGKILL it, then reset it.
 
 The command runs as a real process on a SQLite file database. It is
-killed at several points; afterwards the backup must verify only if it is
-complete on disk (and then restore to the original bytes), and its row
-must never have become ``available`` on its own.
+killed at several points; afterwards BackupResetManager.reset_status(...,
+'available') must succeed only if the backup is complete on disk (and it
+then restores to the original bytes); otherwise the backup ends in
+``error`` with the verification's reason. Never is an incomplete backup
+marked ``available``.
 """
 
 import glob
@@ -21,6 +23,7 @@ from cinder_backup_reset.backup import posix_restore
 from cinder_backup_reset import context
 from cinder_backup_reset.db import api as db_api
 from cinder_backup_reset import exception
+from cinder_backup_reset import manager
 from cinder_backup_reset.tests import fixtures as crb_fixtures
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
@@ -49,6 +52,7 @@ class CrashTest(testtools.TestCase):
             f.write((os.urandom(BLOCK) + bytes(BLOCK)) * (SIZE // FILE_SIZE))
         conf = self.useFixture(crb_fixtures.ConfFixture())
         conf.config(backup_posix_path=self.root)
+        self.conf = conf.conf
         self.driver = posix.PosixBackupDriver(conf.conf)
         self.ctx = context.get_admin_context()
 
@@ -81,19 +85,31 @@ class CrashTest(testtools.TestCase):
                                       'volume_*-[0-9]*'))
 
     def outcome(self, backup_id):
-        """Verify as the reset manager would; return (verified, reason)."""
+        """Reset the backup to available; return (available, reason).
+
+        The reset manager verifies it (shallow, as the API does); an
+        incomplete backup must end in error with the reason, a complete
+        one in available, and then it must restore to the original bytes.
+        """
         self.useFixture(crb_fixtures.Database('sqlite:///' + self.db_path))
         backup = db_api.backup_get(self.ctx, backup_id)
+        before = backup.status
+        reset = manager.BackupResetManager(self.conf, driver=self.driver)
         try:
-            self.driver.verify(self.ctx, backup)
+            reset.reset_status(self.ctx, backup, 'available')
         except exception.BackupVerifyFailed as exc:
-            self.assertTrue(exc.reason)
             # Never is an incomplete backup marked available.
-            self.assertEqual('creating', backup.status)
+            self.assertEqual('creating', before)
+            self.assertTrue(exc.reason)
+            backup = db_api.backup_get(self.ctx, backup_id)
+            self.assertEqual('error', backup.status)
+            self.assertTrue(backup.fail_reason)
             self.assertRaises(exception.BackupVerifyFailed,
                               self.driver.verify, self.ctx, backup,
                               deep=True)
             return False, exc.reason
+        backup = db_api.backup_get(self.ctx, backup_id)
+        self.assertEqual('available', backup.status)
         self.driver.verify(self.ctx, backup, deep=True)
         target = os.path.join(self.tmp, 'restored')
         fd = os.open(target, os.O_RDWR | os.O_CREAT)
