@@ -1,0 +1,284 @@
+"""Shallow verification of a posix backup: everything but the data.
+
+Reads the metadata file, the head and tail of the sha256 file, and the
+directory entries with their sizes; no data object is opened, so the cost
+grows with the number of objects only. Damage raises ``Damage`` with a
+reason meant for an operator and the evidence gathered so far.
+"""
+
+import json
+import math
+import os
+import re
+
+from cinder_backup_reset.backup import posix_format as fmt
+
+GiB = 1024 ** 3
+#: NOTE: below this size the sha256 file is parsed whole (and every hash
+#: checked for form); above it only its head and tail are read, so the
+#: check stays fast for multi-TiB volumes whose file has millions of lines.
+SHA_FULL_PARSE_LIMIT = 4 * 1024 * 1024
+_SHA_PROBE = 64 * 1024
+_SHA_KEY = b'"sha256s": ['
+#: json.dumps(indent=2) puts each hash on a line of 72 bytes:
+#: '\n' + 4 spaces + '"' + 64 hex + '"' + ','
+_SHA_LINE = 72
+_HEX64 = re.compile(r'^[0-9a-f]{64}$')
+#: NOTE: the densest each codec can possibly be: deflate emits at least a
+#: bit per 258-byte match (~1032:1) and zstd at least a 3-byte header per
+#: 128 KiB block. A smaller object cannot hold its data: it is truncated.
+_MIN_STORED = {
+    'zlib': lambda length: length // 1032,
+    'zstd': lambda length: 3 * (length // (128 * 1024)),
+}
+
+
+class Damage(Exception):
+    """The backup is incomplete or damaged; ``reason`` says how."""
+
+    def __init__(self, reason, evidence):
+        super().__init__(reason)
+        self.reason = reason
+        self.evidence = evidence
+
+
+class Sha256Index:
+    """The ``sha256s`` of a sha256 file, loaded or read on demand."""
+
+    def __init__(self, path, count, hashes=None, first=None):
+        self.path = path
+        self.count = count
+        self._hashes = hashes
+        self._first = first
+
+    def get(self, start, number):
+        """Hashes ``start`` .. ``start + number - 1`` (hex strings)."""
+        number = max(0, min(number, self.count - start))
+        if self._hashes is not None:
+            return self._hashes[start:start + number]
+        with open(self.path, 'rb') as f:
+            f.seek(self._first + start * _SHA_LINE)
+            raw = f.read(number * _SHA_LINE)
+        # NOTE: each line is '\n', 4 spaces, '"', 64 hex digits, '"', ','.
+        return [raw[i * _SHA_LINE + 6:i * _SHA_LINE + 70].decode(
+            'ascii', 'replace') for i in range(number)]
+
+
+def read_sha256file(path):
+    """Return ``(document without sha256s, Sha256Index)``.
+
+    Raises fmt.FormatError if the file is not a sha256 document.
+    """
+    size = os.path.getsize(path)
+    if size > SHA_FULL_PARSE_LIMIT:
+        quick = _read_sha256file_quickly(path, size)
+        if quick is not None:
+            return quick
+    document = fmt.load(path)
+    hashes = document.pop('sha256s', None)
+    if not isinstance(hashes, list) or not all(
+            isinstance(h, str) and _HEX64.match(h) for h in hashes):
+        raise fmt.FormatError('sha256 file has no list of sha256 hashes')
+    return document, Sha256Index(path, len(hashes), hashes=hashes)
+
+
+def _read_sha256file_quickly(path, size):
+    """Head/tail read of a file laid out by json.dumps(indent=2).
+
+    Returns None when the layout is another one (the caller then parses
+    the whole file).
+    """
+    with open(path, 'rb') as f:
+        head = f.read(_SHA_PROBE)
+        f.seek(size - _SHA_PROBE)
+        tail = f.read()
+    key = head.find(_SHA_KEY)
+    end = tail.rfind(b']')
+    if key < 0 or end < 0:
+        return None
+    first = key + len(_SHA_KEY)
+    span = (size - len(tail) + end) - first
+    if (span - 2) % _SHA_LINE or span < _SHA_LINE + 2:
+        return None
+    count = (span - 2) // _SHA_LINE
+    index = Sha256Index(path, count, first=first)
+    for sample in index.get(0, 1) + index.get(count - 1, 1):
+        if not _HEX64.match(sample):
+            return None
+    try:
+        document = json.loads((head[:key] + b'"sha256s": []'
+                               + tail[end + 1:]).decode('utf-8'))
+    except ValueError:
+        return None
+    document.pop('sha256s', None)
+    return document, index
+
+
+def container_path(root, backup):
+    """Absolute directory of ``backup`` under ``root``."""
+    return os.path.join(root, backup.container or
+                        fmt.default_container(backup.id))
+
+
+def shallow(root, backup):
+    """Check everything about ``backup`` except its data.
+
+    Returns ``(evidence, entries, sha_index)`` where entries is the
+    metadata's ``[(name, info)]``. Raises Damage.
+    """
+    evidence = {'level': 'shallow', 'checks': []}
+    checks = evidence['checks']
+
+    def fail(reason):
+        raise Damage(reason, evidence)
+
+    prefix = backup.service_metadata
+    if not prefix:
+        fail('the backup row has no object prefix (service_metadata), so '
+             'no data was ever written for it')
+    path = container_path(root, backup)
+    evidence.update(container=path, prefix=prefix)
+    if not os.path.isdir(path):
+        fail('the container directory %s does not exist' % path)
+    meta_name = fmt.metadata_name(prefix)
+    sha_name = fmt.sha256_name(prefix)
+    meta_path = os.path.join(path, meta_name)
+    sha_path = os.path.join(path, sha_name)
+    evidence.update(metadata_file=meta_path, sha256_file=sha_path)
+    if not os.path.exists(meta_path):
+        fail('the metadata file %s is missing: the backup never finished '
+             'writing (it is written last) or it was removed' % meta_name)
+    if not os.path.exists(sha_path):
+        fail('the sha256 file %s is missing (it is written before the '
+             'metadata file, so it was removed afterwards)' % sha_name)
+    try:
+        metadata = fmt.load(meta_path)
+        sha_doc, sha_index = read_sha256file(sha_path)
+        entries = fmt.object_entries(metadata)
+    except (fmt.FormatError, OSError) as exc:
+        fail(str(exc))
+    checks.append('metadata and sha256 file parse')
+    for what, doc in (('metadata', metadata), ('sha256 file', sha_doc)):
+        if doc.get('version') != fmt.VERSION:
+            fail('the %s has version %r; only %s is known'
+                 % (what, doc.get('version'), fmt.VERSION))
+        for key, expected in (('backup_id', backup.id),
+                              ('volume_id', backup.volume_id)):
+            if doc.get(key) != expected:
+                fail('the %s belongs to %s %s, not to %s'
+                     % (what, key, doc.get(key), expected))
+    checks.append('version, backup_id and volume_id')
+
+    names = [name for name, _info in entries]
+    on_disk = fmt.list_objects(path, prefix)
+    evidence.update(object_count=len(names), objects_on_disk=len(on_disk))
+    if len(set(names)) != len(names):
+        fail('the metadata lists an object twice')
+    if sorted(names) != on_disk:
+        missing = sorted(set(names) - set(on_disk))
+        extra = sorted(set(on_disk) - set(names))
+        evidence.update(missing_objects=missing[:10],
+                        extra_objects=extra[:10])
+        parts = []
+        if missing:
+            parts.append('%d object(s) listed in the metadata are missing '
+                         '(first: %s)' % (len(missing), missing[0]))
+        if extra:
+            parts.append('%d object(s) in the directory are not in the '
+                         'metadata (first: %s)' % (len(extra), extra[0]))
+        fail('the object list does not match the metadata: '
+             + '; '.join(parts))
+    checks.append('directory object list equals metadata')
+    if backup.object_count and backup.object_count != len(names):
+        fail('the row records %d objects but the metadata lists %d'
+             % (backup.object_count, len(names)))
+    checks.append('object_count')
+
+    chunk_size = sha_doc.get('chunk_size')
+    if not isinstance(chunk_size, int) or chunk_size <= 0:
+        fail('the sha256 file has no valid chunk_size')
+    evidence.update(chunk_size=chunk_size, sha256_count=sha_index.count)
+    stored_total = _check_object_sizes(path, entries, fail)
+    evidence.update(stored_bytes=stored_total)
+    checks.append('object sizes plausible')
+    volume_bytes = _check_layout(backup, entries, chunk_size, fail)
+    evidence.update(data_bytes=sum(i['length'] for _n, i in entries),
+                    volume_bytes=volume_bytes)
+    checks.append('objects tile the volume')
+    _check_coverage(backup, volume_bytes, chunk_size, sha_index.count,
+                    fail)
+    checks.append('sha256 list covers the volume')
+    return evidence, entries, sha_index
+
+
+def _check_object_sizes(path, entries, fail):
+    total = 0
+    for name, info in entries:
+        try:
+            codec = fmt.codec_for(info['compression'])
+        except fmt.FormatError as exc:
+            fail('object %s: %s' % (name, exc))
+        stored = os.stat(os.path.join(path, name)).st_size
+        total += stored
+        length = info['length']
+        if length == 0:
+            fail('object %s has length 0; Cinder never writes empty '
+                 'objects' % name)
+        if stored == 0:
+            fail('object %s is empty on disk but holds %d bytes'
+                 % (name, length))
+        if codec == 'none' and stored != length:
+            fail('object %s is stored uncompressed and should be %d bytes, '
+                 'but it is %d bytes (truncated or overwritten)'
+                 % (name, length, stored))
+        if codec != 'none' and stored > length:
+            fail('object %s is %d bytes, more than the %d bytes of data it '
+                 'compresses (Cinder stores such data uncompressed)'
+                 % (name, stored, length))
+        least = _MIN_STORED.get(codec, lambda length: 1)(length)
+        if stored < least:
+            fail('object %s is %d bytes, too small for %d bytes of %s data '
+                 '(truncated)' % (name, stored, length, codec))
+    return total
+
+
+def _check_layout(backup, entries, chunk_size, fail):
+    """Offsets and lengths; returns the volume size the objects imply."""
+    end = 0
+    incremental = bool(backup.parent_id)
+    for number, (name, info) in enumerate(entries):
+        offset, length = info['offset'], info['length']
+        if not incremental and offset != end:
+            fail('object %s starts at byte %d but the previous objects end '
+                 'at byte %d: the objects do not tile the volume'
+                 % (name, offset, end))
+        if offset % chunk_size:
+            fail('object %s starts at byte %d, not on a %d-byte block '
+                 'boundary' % (name, offset, chunk_size))
+        if (not incremental and number < len(entries) - 1 and
+                length % chunk_size):
+            fail('object %s is %d bytes, not a whole number of %d-byte '
+                 'blocks, yet it is not the last object'
+                 % (name, length, chunk_size))
+        end = max(end, offset + length)
+    return end
+
+
+def _check_coverage(backup, volume_bytes, chunk_size, count, fail):
+    if not backup.parent_id:
+        expected = math.ceil(volume_bytes / chunk_size)
+        if count != expected:
+            fail('the sha256 file has %d hashes but the %d bytes of data '
+                 'need %d' % (count, volume_bytes, expected))
+        if backup.size is not None and backup.size != math.ceil(
+                volume_bytes / GiB):
+            fail('the row says the volume is %d GiB but the objects hold '
+                 '%d bytes' % (backup.size, volume_bytes))
+        return
+    if count * chunk_size < volume_bytes:
+        fail('the sha256 file has %d hashes, too few for the %d bytes the '
+             'objects reach' % (count, volume_bytes))
+    if backup.size and count != math.ceil(backup.size * GiB / chunk_size):
+        fail('the sha256 file has %d hashes; a %d GiB volume needs %d'
+             % (count, backup.size, math.ceil(backup.size * GiB /
+                                              chunk_size)))

@@ -1,0 +1,207 @@
+"""Format fidelity: what the writer produces is what Cinder reads/writes.
+
+The reader here is written from the format description alone (it uses
+none of the driver's modules), so a shared misunderstanding between the
+writer and the verifier cannot hide.
+"""
+
+import bz2
+import datetime
+import hashlib
+import json
+import math
+import os
+import re
+import stat
+import zlib
+
+import fixtures
+import zstd
+
+from cinder_backup_reset.backup import posix_restore
+from cinder_backup_reset.db import api as db_api
+from cinder_backup_reset import exception
+from cinder_backup_reset.tests.unit.backup import posix_base
+
+UUID_RE = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}'
+
+
+def independent_read(root, backup_id, volume_id):
+    """Read a posix backup by the format description; return its data."""
+    directory = os.path.join(root, backup_id[:2], backup_id[2:4], backup_id)
+    names = os.listdir(directory)
+    meta = [n for n in names if n.endswith('_metadata')]
+    assert len(meta) == 1, names
+    prefix = meta[0][:-len('_metadata')]
+    assert re.match('^volume_%s_[0-9]{14}_backup_%s$' % (volume_id,
+                                                         backup_id), prefix)
+    raw_meta = open(os.path.join(directory, meta[0]), 'rb').read()
+    raw_sha = open(os.path.join(directory, prefix + '_sha256file'),
+                   'rb').read()
+    metadata = json.loads(raw_meta)
+    shas = json.loads(raw_sha)
+    # Byte-exact: json.dumps(sort_keys=True, indent=2) in UTF-8.
+    assert raw_meta == json.dumps(metadata, sort_keys=True,
+                                  indent=2).encode('utf-8')
+    assert raw_sha == json.dumps(shas, sort_keys=True,
+                                 indent=2).encode('utf-8')
+    assert set(metadata) == {'version', 'backup_id', 'volume_id',
+                             'backup_name', 'backup_description',
+                             'created_at', 'parent_id', 'objects',
+                             'volume_meta'}, sorted(metadata)
+    assert set(shas) == {'version', 'backup_id', 'volume_id', 'backup_name',
+                         'backup_description', 'created_at', 'chunk_size',
+                         'sha256s'}, sorted(shas)
+    assert metadata['version'] == shas['version'] == '1.0.0'
+    assert metadata['backup_id'] == shas['backup_id'] == backup_id
+    assert metadata['volume_id'] == shas['volume_id'] == volume_id
+    data = bytearray()
+    expected_names = []
+    for number, item in enumerate(metadata['objects'], 1):
+        (name, info), = item.items()
+        assert name == '%s-%05d' % (prefix, number), name
+        assert set(info) == {'offset', 'length', 'compression', 'md5'}
+        expected_names.append(name)
+        stored = open(os.path.join(directory, name), 'rb').read()
+        decompress = {'none': bytes, 'zlib': zlib.decompress,
+                      'gzip': zlib.decompress, 'bz2': bz2.decompress,
+                      'bzip2': bz2.decompress,
+                      'zstd': zstd.decompress}[info['compression']]
+        chunk = decompress(stored)
+        if info['compression'] != 'none':
+            assert len(stored) < len(chunk)
+        assert len(chunk) == info['length']
+        assert hashlib.md5(chunk).hexdigest() == info['md5']
+        assert info['offset'] == len(data)
+        data += chunk
+    assert sorted(expected_names) == sorted(
+        n for n in names if n not in (meta[0], prefix + '_sha256file'))
+    size = shas['chunk_size']
+    blocks = [hashlib.sha256(data[i:i + size]).hexdigest()
+              for i in range(0, len(data), size)]
+    assert shas['sha256s'] == blocks
+    return bytes(data), metadata, shas, directory
+
+
+class FormatFidelityTest(posix_base.PosixTestCase):
+
+    def test_written_backup_reads_independently(self):
+        data = posix_base.sample_data(10 * posix_base.BLOCK + 77)
+        backup = self.make_backup(data)
+        got, metadata, shas, directory = independent_read(
+            self.root, backup.id, backup.volume_id)
+        self.assertEqual(data, got)
+        self.assertEqual(posix_base.BLOCK, shas['chunk_size'])
+        self.assertEqual(backup.object_count, len(metadata['objects']))
+        self.assertEqual(backup.service_metadata, os.path.basename(
+            next(iter(metadata['objects'][0]))).rsplit('-', 1)[0])
+        compressions = {next(iter(o.values()))['compression']
+                        for o in metadata['objects']}
+        self.assertEqual({'zlib', 'none'}, compressions)
+        self.assertEqual('2024-05-06 07:08:09', metadata['created_at'])
+        self.assertEqual('bk', metadata['backup_name'])
+        self.assertIsNone(metadata['parent_id'])
+
+    def test_modes(self):
+        backup = self.make_backup(posix_base.sample_data(9000))
+        directory = self.container(backup)
+        for path in (directory, os.path.dirname(directory),
+                     os.path.dirname(os.path.dirname(directory))):
+            self.assertEqual(0o770, stat.S_IMODE(os.stat(path).st_mode),
+                             path)
+        for name in os.listdir(directory):
+            self.assertEqual(0o660, stat.S_IMODE(
+                os.stat(os.path.join(directory, name)).st_mode), name)
+
+    def test_sha256file_written_before_metadata(self):
+        backup = self.make_backup(posix_base.sample_data(9000))
+        directory = self.container(backup)
+        prefix = backup.service_metadata
+        sha = os.stat(os.path.join(directory, prefix + '_sha256file'))
+        meta = os.stat(os.path.join(directory, prefix + '_metadata'))
+        self.assertLessEqual(sha.st_mtime_ns, meta.st_mtime_ns)
+
+
+class CinderLayoutTest(posix_base.PosixTestCase):
+    """A backup laid out by hand exactly as Cinder's NFS driver does."""
+
+    def build(self, data, chunk_size=4096, file_size=8192):
+        backup_id = '9f3c2a61-57d1-4b9e-8a0f-2b1d8c7e6a54'
+        volume_id = '0c1d2e3f-4a5b-4c6d-8e7f-901a2b3c4d5e'
+        stamp = datetime.datetime(2023, 1, 2, 3, 4, 5)
+        prefix = 'volume_%s_%s_backup_%s' % (
+            volume_id, stamp.strftime('%Y%m%d%H%M%S'), backup_id)
+        container = '%s/%s/%s' % (backup_id[0:2], backup_id[2:4], backup_id)
+        directory = os.path.join(self.root, container)
+        os.makedirs(directory, 0o770)
+        common = {'version': '1.0.0', 'backup_id': backup_id,
+                  'volume_id': volume_id, 'backup_name': 'nightly',
+                  'backup_description': None,
+                  'created_at': str(stamp) + '+00:00'}
+        objects = []
+        for number, offset in enumerate(range(0, len(data), file_size), 1):
+            chunk = data[offset:offset + file_size]
+            compressed = zlib.compress(chunk)
+            algorithm = 'zlib'
+            if len(compressed) >= len(chunk):
+                compressed, algorithm = chunk, 'none'
+            name = '%s-%05d' % (prefix, number)
+            with open(os.path.join(directory, name), 'wb') as f:
+                f.write(compressed)
+            objects.append({name: {'offset': offset, 'length': len(chunk),
+                                   'compression': algorithm,
+                                   'md5': hashlib.md5(chunk).hexdigest()}})
+        shas = dict(common, chunk_size=chunk_size, sha256s=[
+            hashlib.sha256(data[i:i + chunk_size]).hexdigest()
+            for i in range(0, len(data), chunk_size)])
+        with open(os.path.join(directory, prefix + '_sha256file'), 'wb') as f:
+            f.write(json.dumps(shas, sort_keys=True, indent=2).encode())
+        volume_meta = json.dumps({'version': 2, 'volume-base-metadata': {
+            'display_name': 'vol1'}})
+        metadata = dict(common, parent_id=None, objects=objects,
+                        volume_meta=volume_meta)
+        with open(os.path.join(directory, prefix + '_metadata'), 'wb') as f:
+            f.write(json.dumps(metadata, sort_keys=True, indent=2).encode())
+        return db_api.backup_create(self.ctx, {
+            'id': backup_id, 'volume_id': volume_id, 'status': 'error',
+            'service': 'cinder.backup.drivers.nfs.NFSBackupDriver',
+            'service_metadata': prefix, 'container': container,
+            'size': math.ceil(len(data) / posix_base.GiB),
+            'object_count': len(objects), 'project_id': 'p1'})
+
+    def test_cinder_nfs_backup_verifies_shallow_and_deep(self):
+        data = posix_base.sample_data(5 * 8192)
+        backup = self.build(data)
+        self.assertTrue(self.driver.owns(backup.service))
+        self.assertTrue(self.driver.owns('cinder.backup.drivers.nfs'))
+        result = self.driver.verify(self.ctx, backup)
+        self.assertEqual('shallow', result.level)
+        self.assertEqual(5, result.evidence['object_count'])
+        result = self.driver.verify(self.ctx, backup, deep=True)
+        self.assertEqual('deep', result.level)
+        self.assertEqual(len(data), result.evidence['bytes_verified'])
+        self.assertEqual(10, result.evidence['blocks_verified'])
+        json.dumps(result.evidence)
+
+    def test_cinder_backup_restores(self):
+        data = posix_base.sample_data(3 * 8192 + 100)
+        backup = self.build(data)
+        target = os.path.join(self.useFixture(fixtures.TempDir()).path, 't')
+        fd = os.open(target, os.O_RDWR | os.O_CREAT)
+        self.addCleanup(os.close, fd)
+        posix_restore.restore_backup(self.container(backup),
+                                     backup.service_metadata, backup.id, fd)
+        with open(target, 'rb') as f:
+            self.assertEqual(data, f.read())
+
+    def test_unknown_version_refused(self):
+        backup = self.build(posix_base.sample_data(8192))
+        path = os.path.join(self.container(backup),
+                            backup.service_metadata + '_metadata')
+        doc = json.load(open(path))
+        doc['version'] = '2.0.0'
+        with open(path, 'w') as f:
+            json.dump(doc, f)
+        exc = self.assertRaises(exception.BackupVerifyFailed,
+                                self.driver.verify, self.ctx, backup)
+        self.assertIn("version '2.0.0'", exc.reason)
