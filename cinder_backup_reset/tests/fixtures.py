@@ -6,6 +6,7 @@ from oslo_config import fixture as config_fixture
 from oslo_db.sqlalchemy import enginefacade
 from oslo_db.sqlalchemy import engines
 from oslo_db.sqlalchemy import orm
+from oslo_log import log
 from oslo_policy import opts as policy_opts
 
 import cinder_backup_reset.conf  # noqa: F401
@@ -22,6 +23,10 @@ class ConfFixture(config_fixture.Config):
 
     def setUp(self):
         super().setUp()
+        # NOTE: the service registers oslo.log's options before parsing;
+        # so do the tests, for code that formats log records.
+        self.conf.clear()
+        log.register_options(self.conf)
         self.conf([], project='cinder-backup-reset', default_config_files=[])
         self.config(connection='sqlite://', group='database')
         self.config(auth_strategy='noauth')

@@ -5,6 +5,7 @@ such as sizelimit or keystonemiddleware in its own format) leaves as
 Cinder's fault JSON with the request id; a 500 never shows internals.
 """
 
+from oslo_context import context as oslo_context
 from oslo_middleware import base
 from oslo_serialization import jsonutils
 import webob.dec
@@ -50,6 +51,13 @@ class FaultWrapper(base.ConfigurableMiddleware):
 
     @webob.dec.wsgify
     def __call__(self, req):
+        # NOTE: until the auth middleware knows who is calling, log lines of
+        # this request must carry its request id, not the previous
+        # request's context left in this thread.
+        oslo_context.RequestContext(
+            request_id=req.environ.get('openstack.request_id'),
+            global_request_id=req.environ.get('openstack.global_request_id'),
+            overwrite=True)
         try:
             resp = req.get_response(self.application)
         except Exception as exc:
