@@ -40,9 +40,10 @@ def _db_conf(conf):
     values = dict(conf.database.items())
     # NOTE: options oslo.db's engine facade does not accept.
     for key in ('backend', 'use_tpool', 'db_inc_retry_interval',
-                'db_max_retries', 'db_max_retry_interval', 'db_retry_interval',
-                'use_db_reconnect', 'slave_connection', 'mysql_wsrep_sync_wait',
-                'asyncio_connection', 'asyncio_slave_connection'):
+                'db_max_retries', 'db_max_retry_interval',
+                'db_retry_interval', 'use_db_reconnect', 'slave_connection',
+                'mysql_wsrep_sync_wait', 'asyncio_connection',
+                'asyncio_slave_connection'):
         values.pop(key, None)
     return values
 
@@ -158,6 +159,11 @@ def backup_conditional_update(context, backup_id, expected_status, values,
         .where(table.c.status == expected_status)
         .where(table.c.deleted == sa.false())
         .values(**values))
+    # NOTE: rowcount is the number of *matched* rows on every backend:
+    # SQLAlchemy's MySQL dialects set the FOUND_ROWS client flag, without
+    # which MySQL counts only changed rows and a reset writing the values
+    # the row already has would look like a conflict (tested on MySQL in
+    # tests/functional/db/test_conditional_update.py).
     if result.rowcount != 1:
         row = session.execute(
             sa.select(table.c.status).where(table.c.id == backup_id)
