@@ -195,6 +195,11 @@ def backup_conditional_update(context, backup_id, expected_status, values,
         .where(table.c.status == expected_status)
         .where(table.c.deleted == sa.false())
         .values(**values))
+    # NOTE: rowcount is the number of *matched* rows on every backend:
+    # SQLAlchemy's MySQL dialects set the FOUND_ROWS client flag, without
+    # which MySQL counts only changed rows and a reset writing the values
+    # the row already has would look like a conflict (tested on MySQL in
+    # tests/functional/db/test_conditional_update.py).
     if result.rowcount != 1:
         row = session.execute(
             sa.select(table.c.status).where(table.c.id == backup_id)

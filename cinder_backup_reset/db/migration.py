@@ -3,6 +3,7 @@
 from alembic import command as alembic_command
 from alembic import config as alembic_config
 from alembic import migration as alembic_migration
+from alembic import script as alembic_script
 
 from cinder_backup_reset.db import api as db_api
 
@@ -33,8 +34,9 @@ def db_version(engine=None):
 
 
 def head_revision():
-    """The newest revision the code knows."""
-    from alembic import script
-    with db_api.get_engine().connect() as connection:
-        config = _alembic_config(connection)
-        return script.ScriptDirectory.from_config(config).get_current_head()
+    """The newest revision the code knows (no database needed)."""
+    # NOTE: the script directory is read from the package alone; asking
+    # for a connection here would fail before [database] is configured.
+    scripts = alembic_script.ScriptDirectory.from_config(
+        _alembic_config(None))
+    return scripts.get_current_head()

@@ -1,0 +1,178 @@
+"""backup_conditional_update is a real compare-and-swap on each backend."""
+
+import datetime
+import threading
+import time
+from unittest import mock
+
+from oslo_utils import fixture as utils_fixture
+from oslo_utils import uuidutils
+import sqlalchemy as sa
+
+from cinder_backup_reset import context
+from cinder_backup_reset.db import api as db_api
+from cinder_backup_reset.db import models
+from cinder_backup_reset import exception
+from cinder_backup_reset.tests import fixtures
+from cinder_backup_reset.tests.functional.db import base
+
+_HISTORY = {'from_status': 'error', 'to_status': 'available',
+            'reason': 'verified', 'verified': 'passed'}
+
+#: NOTE: how each server shows a transaction queued behind a row lock.
+_LOCK_WAITERS_SQL = {
+    'mysql': "SELECT COUNT(*) FROM information_schema.innodb_trx t "
+             "JOIN information_schema.processlist p "
+             "ON p.id = t.trx_mysql_thread_id "
+             "WHERE t.trx_state = 'LOCK WAIT' AND p.db = DATABASE()",
+    'postgresql': "SELECT COUNT(*) FROM pg_stat_activity "
+                  "WHERE wait_event_type = 'Lock' "
+                  "AND datname = current_database()",
+}
+
+
+def _ctxt():
+    # NOTE: one context per caller: enginefacade keeps the transaction on
+    # the context, so two racing callers must not share one.
+    return context.RequestContext(user_id='u', project_id='p',
+                                  is_admin=True, request_id='req-x')
+
+
+class _CompareAndSwapMixin:
+    """Sequential semantics, the same on every backend."""
+
+    def setUp(self):
+        super().setUp()
+        self.useFixture(fixtures.Database(engine=self.engine))
+        self.backup = db_api.backup_create(
+            _ctxt(), {'id': uuidutils.generate_uuid(), 'volume_id': 'v',
+                      'project_id': 'p', 'status': 'error'})
+
+    def _count_history(self):
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(sa.func.count()).select_from(
+                models.BackupStatusHistory.__table__)).scalar()
+
+    def _status(self):
+        return db_api.backup_get(_ctxt(), self.backup.id).status
+
+    def test_swap_when_status_matches(self):
+        entry = db_api.backup_conditional_update(
+            _ctxt(), self.backup.id, 'error', {'status': 'available'},
+            history=_HISTORY)
+        self.assertEqual('available', self._status())
+        self.assertEqual('available', entry.to_status)
+        self.assertEqual(1, self._count_history())
+
+    def test_conflict_writes_nothing(self):
+        exc = self.assertRaises(
+            exception.BackupStatusConflict,
+            db_api.backup_conditional_update, _ctxt(), self.backup.id,
+            'creating', {'status': 'available'}, history=_HISTORY)
+        self.assertEqual('error', exc.kwargs['actual'])
+        self.assertEqual('error', self._status())
+        self.assertEqual(0, self._count_history())
+
+    def test_deleted_backup_is_not_found(self):
+        with self.engine.begin() as conn:
+            conn.execute(models.Backup.__table__.update().values(
+                deleted=True))
+        self.assertRaises(
+            exception.BackupNotFound,
+            db_api.backup_conditional_update, _ctxt(), self.backup.id,
+            'error', {'status': 'available'}, history=_HISTORY)
+        self.assertEqual(0, self._count_history())
+
+    def test_matched_but_unchanged_row_counts(self):
+        # NOTE: MySQL reports *changed* rows unless the client sets
+        # FOUND_ROWS (SQLAlchemy's PyMySQL dialect does). A reset that
+        # writes the values the row already has (same status, same
+        # updated_at second) must still count as the one matched row.
+        now = datetime.datetime(2026, 11, 25, 12, 0, 0)
+        self.useFixture(utils_fixture.TimeFixture(now))
+        for _ in range(2):
+            db_api.backup_conditional_update(
+                _ctxt(), self.backup.id, 'error', {'status': 'error'})
+        self.assertEqual('error', self._status())
+
+
+class TestCompareAndSwapSQLite(_CompareAndSwapMixin,
+                               base.OpportunisticTestCase):
+    pass
+
+
+class _RaceMixin(_CompareAndSwapMixin):
+    """Two connections race the same expected status: one wins."""
+
+    def _wait_for_lock_waiter(self, timeout=20):
+        sql = sa.text(_LOCK_WAITERS_SQL[self.engine.name])
+        deadline = time.monotonic() + timeout
+        with self.engine.connect() as conn:
+            while time.monotonic() < deadline:
+                if conn.execute(sql).scalar():
+                    return True
+                conn.rollback()
+                # NOTE: InnoDB refreshes innodb_trx only when it was not
+                # read for 0.1 s; polling faster would see a stale list.
+                time.sleep(0.25)
+        return False
+
+    def test_racing_updates_one_wins(self):
+        saw_waiter = []
+        real_history_add = db_api._history_add
+
+        def history_add_after_loser_queues(ctxt, backup_id, history):
+            # NOTE: only the winner gets here, between its UPDATE and its
+            # commit, holding the row lock. Keep it until the other
+            # caller's UPDATE is queued behind that lock, so the race is
+            # real rather than two calls one after the other.
+            saw_waiter.append(self._wait_for_lock_waiter())
+            return real_history_add(ctxt, backup_id, history)
+
+        results = [None, None]
+        start = threading.Barrier(2)
+
+        def caller(i):
+            start.wait()
+            try:
+                results[i] = db_api.backup_conditional_update(
+                    _ctxt(), self.backup.id, 'error',
+                    {'status': 'available'}, history=_HISTORY)
+            except Exception as exc:
+                results[i] = exc
+
+        patcher = mock.patch.object(
+            db_api, '_history_add',
+            side_effect=history_add_after_loser_queues)
+        patcher.start()
+        self.addCleanup(patcher.stop)
+        threads = [threading.Thread(target=caller, args=(i,))
+                   for i in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+            self.assertFalse(thread.is_alive(), 'a racing caller hung')
+
+        conflicts = [r for r in results
+                     if isinstance(r, exception.BackupStatusConflict)]
+        wins = [r for r in results
+                if isinstance(r, models.BackupStatusHistory)]
+        self.assertEqual((1, 1), (len(wins), len(conflicts)), results)
+        self.assertEqual([True], saw_waiter,
+                         'the loser never queued behind the row lock')
+        # NOTE: the loser re-reads after the winner committed, so it
+        # reports the status that beat it.
+        self.assertEqual('available', conflicts[0].kwargs['actual'])
+        self.assertEqual('available', self._status())
+        self.assertEqual(1, self._count_history())
+
+
+class TestCompareAndSwapMySQL(base.MySQLMixin, _RaceMixin,
+                              base.OpportunisticTestCase):
+    pass
+
+
+class TestCompareAndSwapPostgreSQL(base.PostgreSQLMixin, _RaceMixin,
+                                   base.OpportunisticTestCase):
+    pass
