@@ -35,23 +35,27 @@ def parse_args(argv, conf=cfg.CONF, default_config_files=None):
 
 
 def find_paste_config(conf=cfg.CONF):
-    """Absolute path of the paste config named by api_paste_config."""
+    """Absolute path of the paste config named by api_paste_config.
+
+    A relative name is looked up where oslo.config finds files (next to the
+    config files loaded, then its standard directories), then in the
+    installed data files and a checkout.
+    """
     name = conf.api_paste_config
     if os.path.isabs(name):
         if os.path.exists(name):
             return name
         raise exception.PasteConfigNotFound(path=name)
-    candidates = [os.path.dirname(os.path.abspath(f))
-                  for f in conf.config_file or []]
-    candidates.extend(_PASTE_DIRS)
-    for directory in candidates:
+    found = conf.find_file(name)
+    if found:
+        return os.path.abspath(found)
+    for directory in _PASTE_DIRS:
         path = os.path.join(directory, name)
         if os.path.exists(path):
             return path
-    if os.path.exists(name):
-        return os.path.abspath(name)
     raise exception.PasteConfigNotFound(path=', '.join(
-        os.path.join(d, name) for d in candidates))
+        [name + ' next to the config files'] +
+        [os.path.join(d, name) for d in _PASTE_DIRS]))
 
 
 def ensure_state_path(conf=cfg.CONF):

@@ -1,0 +1,71 @@
+"""cinder-backup-reset-api as operators run it: workers, SIGTERM, errors."""
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import requests
+import testtools
+
+from cinder_backup_reset.tests.functional.fixtures import server
+
+
+class TestAPIServer(testtools.TestCase):
+
+    def test_workers_answer_and_sigterm_is_clean(self):
+        api = self.useFixture(server.APIServer(
+            workers=2, config={'DEFAULT': {'backup_driver': 'fake'}}))
+        pids = set()
+        session = requests.Session()
+        for _ in range(40):
+            resp = session.get(api.url('backups', 'p1'),
+                               headers=api.headers())
+            self.assertEqual(200, resp.status_code)
+        # NOTE: gunicorn forks the workers; the master must have children.
+        children = subprocess.run(
+            ['pgrep', '-P', str(api.process.pid)], capture_output=True,
+            text=True).stdout.split()
+        pids.update(children)
+        self.assertEqual(2, len(pids))
+
+        # A request in flight when SIGTERM arrives still gets its answer.
+        backup = api.create_backup(status='creating')
+        results = []
+
+        def slow_client():
+            results.append(requests.post(
+                api.url('backups/%s/action' % backup, 'p1'),
+                headers=api.headers(),
+                json={'os-reset_status': {'status': 'error'}}, timeout=30))
+
+        thread = threading.Thread(target=slow_client)
+        thread.start()
+        time.sleep(0.05)
+        started = time.monotonic()
+        os.killpg(api.process.pid, signal.SIGTERM)
+        self.assertEqual(0, api.process.wait(30))
+        self.assertLess(time.monotonic() - started, 10)
+        thread.join(30)
+        if results:
+            self.assertEqual(202, results[0].status_code)
+        self.assertIn('Shutting down', api.log())
+
+    def test_bad_configuration_stops_start_up_with_one_line(self):
+        tmp = self.useFixture(__import__('fixtures').TempDir()).path
+        conf = os.path.join(tmp, 'api.conf')
+        server.write_config(conf, {
+            'DEFAULT': {'auth_strategy': 'noauth', 'state_path': tmp,
+                        'backup_driver': 'no-such-driver',
+                        'osapi_volume_listen_port': server.free_port()}})
+        proc = subprocess.run(
+            [sys.executable, '-m', 'cinder_backup_reset.cmd.api',
+             '--config-file', conf], capture_output=True, text=True,
+            timeout=60)
+        self.assertEqual(1, proc.returncode)
+        output = proc.stdout + proc.stderr
+        self.assertIn('Cannot start the API: Backup driver no-such-driver '
+                      'could not be loaded', output)
+        self.assertNotIn('Traceback', output)
