@@ -7,6 +7,8 @@ every option registered on CONF by this package appears here.
 
 import itertools
 
+from oslo_config import cfg
+from oslo_db import options as db_options
 from oslo_log import log
 
 from cinder_backup_reset.conf import api
@@ -30,6 +32,8 @@ def list_opts():
 
 def set_lib_defaults():
     """Defaults of the libraries' options that differ for this service."""
+    # NOTE: so that the generated sample shows the embedded default.
+    db_options.set_defaults(cfg.CONF, connection=database.SQLITE_DEFAULT)
     log.set_defaults(default_log_levels=list(itertools.chain(
         log.get_default_log_levels(), ['routes.middleware=WARN',
                                        'keystonemiddleware=INFO'])))
