@@ -33,7 +33,8 @@ def list_opts():
 def set_lib_defaults():
     """Defaults of the libraries' options that differ for this service."""
     # NOTE: so that the generated sample shows the embedded default.
-    db_options.set_defaults(cfg.CONF, connection=database.SQLITE_DEFAULT)
+    cfg.set_defaults(db_options.database_opts,
+                     connection=database.SQLITE_DEFAULT)
     log.set_defaults(default_log_levels=list(itertools.chain(
         log.get_default_log_levels(), ['routes.middleware=WARN',
                                        'keystonemiddleware=INFO'])))
