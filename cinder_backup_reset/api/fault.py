@@ -7,6 +7,7 @@ layer and the outermost FaultWrapper answer identically.
 from oslo_db import exception as db_exc
 from oslo_log import log as logging
 from oslo_serialization import jsonutils
+import sqlalchemy.exc
 import webob
 import webob.exc
 
@@ -78,12 +79,31 @@ def fault_response(exc, req):
                     request_id, exc)
         return make_fault(503, 'The database is unreachable; no change was '
                                'made. Retry later.', {'Retry-After': '5'})
+    if _is_data_error(exc):
+        # NOTE: e.g. a 4-byte UTF-8 character in a MySQL utf8 (3-byte)
+        # column, as Cinder's tables are; the transaction rolled back.
+        LOG.info('Value refused by the database in request %s: %s',
+                 request_id, exc)
+        return make_fault(400, 'A value cannot be stored by the database '
+                               '(for example a character outside the '
+                               'Basic Multilingual Plane, or a value too '
+                               'long); nothing was changed.')
     if isinstance(exc, db_exc.DBError) and _is_lock_timeout(exc):
         LOG.warning('Database busy during request %s: %s', request_id, exc)
         return make_fault(503, 'The database is busy; no change was made. '
                                'Retry later.', {'Retry-After': '1'})
     LOG.exception('Unexpected error in request %s', request_id)
     return make_fault(500, INTERNAL_ERROR)
+
+
+def _is_data_error(exc):
+    # NOTE: oslo.db raises DBDataError for some drivers and a plain DBError
+    # wrapping the DB-API DataError for others (PyMySQL on MariaDB).
+    if isinstance(exc, db_exc.DBDataError):
+        return True
+    inner = getattr(exc, 'inner_exception', None)
+    return isinstance(exc, db_exc.DBError) and isinstance(
+        inner, sqlalchemy.exc.DataError)
 
 
 def _is_lock_timeout(exc):

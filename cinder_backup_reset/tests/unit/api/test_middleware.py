@@ -55,6 +55,13 @@ class TestFaultWrapper(base.TestCase):
         self.assertIn('serviceUnavailable', resp.json)
         self.assertTrue(resp.headers['Retry-After'])
 
+    def test_value_the_database_refuses_is_400(self):
+        resp = self._call(_raising(db_exc.DBDataError(
+            "(1366, \"Incorrect string value: '\\xF0\\x9F...'\")")))
+        self.assertEqual(400, resp.status_int)
+        self.assertIn('nothing was changed',
+                      resp.json['badRequest']['message'])
+
     def test_sqlite_busy_is_503(self):
         resp = self._call(_raising(db_exc.DBError(
             'sqlite3.OperationalError: database is locked')))
