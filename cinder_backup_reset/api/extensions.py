@@ -8,12 +8,11 @@ point names to load; an unknown name stops the service at start-up rather
 than silently serving less than the operator configured.
 """
 
-import importlib.metadata
-
 from oslo_log import log as logging
 
 from cinder_backup_reset.api import wsgi
 from cinder_backup_reset import exception
+from cinder_backup_reset import plugins
 
 LOG = logging.getLogger(__name__)
 NAMESPACE = 'cinder_backup_reset.api.extensions'
@@ -79,17 +78,12 @@ class ExtensionManager:
             self._load(name)
 
     def _load(self, name):
-        for entry in importlib.metadata.entry_points(group=NAMESPACE):
-            if entry.name == name:
-                try:
-                    factory = entry.load()
-                except ImportError as exc:
-                    raise exception.ExtensionNotFound(name=name, reason=exc)
-                factory(self)
-                LOG.debug('Loaded API extension %s', name)
-                return
-        raise exception.ExtensionNotFound(
-            name=name, reason='no entry point of that name in %s' % NAMESPACE)
+        try:
+            factory = plugins.load(NAMESPACE, name)
+        except (LookupError, ImportError) as exc:
+            raise exception.ExtensionNotFound(name=name, reason=exc)
+        factory(self)
+        LOG.debug('Loaded API extension %s', name)
 
     def register(self, ext):
         """Add ``ext``; a second extension with the same alias is an error."""

@@ -7,12 +7,12 @@ tests/unit/backup/test_compliance.py checks every registered driver.
 
 import abc
 import dataclasses
-import importlib.metadata
 
 from oslo_log import log as logging
 from oslo_utils import importutils
 
 from cinder_backup_reset import exception
+from cinder_backup_reset import plugins
 
 LOG = logging.getLogger(__name__)
 
@@ -76,22 +76,13 @@ def load_driver(conf, name=None):
     entry points; anything with a dot or colon is imported as a class path.
     """
     name = name or conf.backup_driver
-    cls = None
-    for entry in importlib.metadata.entry_points(group=DRIVER_NAMESPACE):
-        if entry.name == name:
-            try:
-                cls = entry.load()
-            except ImportError as exc:
-                raise exception.BackupDriverNotFound(driver=name, reason=exc)
-            break
-    if cls is None and ('.' in name or ':' in name):
-        try:
+    try:
+        if '.' in name or ':' in name:
             cls = importutils.import_class(name.replace(':', '.'))
-        except (ImportError, ValueError, AttributeError) as exc:
-            raise exception.BackupDriverNotFound(driver=name, reason=exc)
-    if cls is None:
-        raise exception.BackupDriverNotFound(
-            driver=name, reason='no such entry point in %s' % DRIVER_NAMESPACE)
+        else:
+            cls = plugins.load(DRIVER_NAMESPACE, name)
+    except (LookupError, ImportError, ValueError, AttributeError) as exc:
+        raise exception.BackupDriverNotFound(driver=name, reason=exc)
     if not issubclass(cls, BackupDriver):
         raise exception.BackupDriverNotFound(
             driver=name, reason='%s is not a BackupDriver' % cls.__name__)
