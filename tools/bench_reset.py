@@ -657,6 +657,25 @@ def section_scale(plan, inproc, small, large, backup_id, statuses):
     ratio('detail large / small', lg, s, 1.5)
 
 
+def ab_worker(inproc, backup_id):
+    """Serve tools/bench_ab.py: run the batches it asks for on stdin.
+
+    Each line ``N`` runs N in-process resets and answers
+    ``<wall s per reset> <cpu s per reset>``; an empty line ends.
+    """
+    toggle = Toggle()
+    inproc.reset(backup_id, toggle, 20)
+    print('ready', flush=True)
+    for line in sys.stdin:
+        if not line.strip():
+            break
+        n = int(line)
+        wall, cpu = time.perf_counter(), time.process_time()
+        inproc.reset(backup_id, toggle, n)
+        print('%.9f %.9f' % ((time.perf_counter() - wall) / n,
+                             (time.process_time() - cpu) / n), flush=True)
+
+
 def profile(inproc, backup_id, n, sort):
     """cProfile ``n`` in-process resets; print the top functions."""
     toggle = Toggle()
@@ -687,6 +706,8 @@ def main(argv=None):
                         help='run only these sections (repeatable)')
     parser.add_argument('--profile', type=int, metavar='N',
                         help='cProfile N in-process resets and stop')
+    parser.add_argument('--ab-worker', action='store_true',
+                        help=argparse.SUPPRESS)
     parser.add_argument('--sort', default='cumulative',
                         help='pstats sort key for --profile')
     parser.add_argument('--tmpdir',
@@ -699,13 +720,16 @@ def main(argv=None):
     sections = set(args.only or ('inproc', 'http', 'scale'))
     driver = 'posix' if posix_available() else 'fake'
 
+    # NOTE: an A/B worker's stdout is its protocol.
+    out = sys.stderr if args.ab_worker else sys.stdout
     print('cinder-backup-reset reset benchmark (%s run)' % (
-        'quick' if args.quick else 'full'))
-    print('machine: %s' % machine())
+        'quick' if args.quick else 'full'), file=out)
+    print('machine: %s' % machine(), file=out)
     print('database: %s; state in %s; backup driver: %s%s' % (
         args.db, args.tmpdir or tempfile.gettempdir(), driver,
         '' if driver == 'posix' else
-        ' (%s is not importable; rerun when it lands)' % POSIX_MODULE))
+        ' (%s is not importable; rerun when it lands)' % POSIX_MODULE),
+        file=out)
 
     state_path = tempfile.mkdtemp(prefix='cbr-bench-', dir=args.tmpdir)
     started = time.monotonic()
@@ -733,13 +757,16 @@ def main(argv=None):
         sql_id = create_fake_backups(small, 1)[0]
         filled = small.fill(plan['small_rows'] - small.count())
         print('small database: %d rows (filled in %.1f s)' % (
-            small.count(), filled))
+            small.count(), filled), file=out)
         statuses = {i: 'available' for i in ids}
 
         inproc = InProcess(config_file, driver)
         inproc.verified(ids)
         if args.profile:
             profile(inproc, ids[0], args.profile, args.sort)
+            return 0
+        if args.ab_worker:
+            ab_worker(inproc, ids[0])
             return 0
         if 'inproc' in sections:
             statuses[ids[0]] = section_inproc(plan, inproc, small, ids[0],
