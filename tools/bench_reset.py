@@ -784,9 +784,17 @@ def main(argv=None):
         print('\ntotal time %.0f s' % (time.monotonic() - started))
         return 0
     finally:
-        small.drop()
-        if large.engine is not None:
-            large.drop()
+        # NOTE: the service's own pooled connections would keep the
+        # throwaway databases busy (PostgreSQL refuses to drop them).
+        db_api.dispose_engine()
+        for db in (small, large):
+            if db.engine is None:
+                continue
+            try:
+                db.drop()
+            except Exception as exc:
+                print('could not drop %s: %s' % (db.name, exc),
+                      file=sys.stderr)
         if args.keep:
             print('state kept in %s' % state_path)
         else:
