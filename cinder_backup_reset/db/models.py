@@ -28,6 +28,12 @@ class Backup(BASE, _CinderBase):
     __tablename__ = 'backups'
     __table_args__ = (
         sa.Index('backups_deleted_project_id_idx', 'deleted', 'project_id'),
+        # NOTE: the list calls filter on deleted and project_id and sort
+        # by created_at desc, id desc; with this index a page is read in
+        # order and the scan stops at the limit, instead of sorting all
+        # of a project's rows (its cost grew with the table).
+        sa.Index('backups_deleted_project_id_created_at_id_idx',
+                 'deleted', 'project_id', 'created_at', 'id'),
         _CinderBase.__table_args__,
     )
 

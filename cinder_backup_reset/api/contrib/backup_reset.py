@@ -29,7 +29,7 @@ class BackupResetController(wsgi.Controller):
 
     def _reset(self, req, id, status, **kwargs):
         context = req.context
-        backup = backups.load_backup(context, id)
+        backup = backups.load_backup(context, id, with_metadata=False)
         context.can(policies.RESET_STATUS,
                     target={'project_id': backup.project_id,
                             'user_id': backup.user_id})
@@ -60,7 +60,7 @@ class StatusHistoryController(wsgi.Controller):
 
     def index(self, req, parent_id):
         context = req.context
-        backup = backups.load_backup(context, parent_id)
+        backup = backups.load_backup(context, parent_id, with_metadata=False)
         context.can(policies.STATUS_HISTORY,
                     target={'project_id': backup.project_id,
                             'user_id': backup.user_id})

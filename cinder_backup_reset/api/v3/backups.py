@@ -23,13 +23,16 @@ SORT_KEYS = ('created_at', 'updated_at', 'id', 'status', 'display_name',
              'size')
 
 
-def load_backup(context, backup_id, policy_name=policies.GET_POLICY):
+def load_backup(context, backup_id, policy_name=policies.GET_POLICY,
+                with_metadata=True):
     """Read one backup and authorize ``policy_name`` on it.
 
     A non-admin only ever sees their own project's rows, so another
     project's backup is 404, not 403: its existence is not revealed.
+    ``with_metadata=False`` when the caller does not show the metadata.
     """
-    backup = db_api.backup_get(context, backup_id)
+    backup = db_api.backup_get(context, backup_id,
+                               with_metadata=with_metadata)
     context.can(policy_name, target={'project_id': backup.project_id,
                                      'user_id': backup.user_id})
     return backup

@@ -1,0 +1,805 @@
+#!/usr/bin/env python3
+"""Benchmarks of the backup reset path against its alternatives.
+
+Prints ratios of things measured side by side in one run (their samples
+interleaved), never absolute pass/fail times: the machine is shared.
+
+1. in-process: a reset through the full paste pipeline (noauth,
+   webob.Request.blank) versus the spec's SQL alternative, one
+   ``UPDATE backups SET status=...`` transaction through SQLAlchemy on
+   the same database (goal: ratio <= 3);
+2. over HTTP: sequential keep-alive resets against the real server versus
+   a bare webob app served by the same gunicorn set-up (goal: <= 2.5), and
+   requests per second of 1 and 2 workers with several clients (goal:
+   2 workers >= 1.7 x 1 worker);
+3. scale: reset latency and ``backups/detail?limit=N`` with 1,000,000
+   backup rows versus 1,000 (goals: <= 1.2 and <= 1.5).
+
+Usage::
+
+    python tools/bench_reset.py [--db sqlite|mysql|postgresql] [--quick]
+    python tools/bench_reset.py --profile 300   # cProfile the reset path
+
+The posix driver verifies a real small backup written by
+``cinder-backup-reset-manage backup create`` when the driver module is
+importable; otherwise the ``fake`` driver is used. The output says which.
+See doc/source/admin/performance.rst.
+"""
+
+import argparse
+import contextlib
+import cProfile
+import http.client
+import importlib.util
+import io
+import json
+import multiprocessing
+import os
+import platform
+import pstats
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# NOTE: the package may be installed editable from another checkout;
+# benchmark the code next to this file.
+sys.path.insert(0, REPO)
+
+from oslo_config import cfg  # noqa: E402
+from oslo_db.sqlalchemy import enginefacade  # noqa: E402
+from oslo_db.sqlalchemy import engines  # noqa: E402
+from oslo_db.sqlalchemy import orm as oslo_orm  # noqa: E402
+from oslo_utils import timeutils  # noqa: E402
+import sqlalchemy as sa  # noqa: E402
+import webob  # noqa: E402
+
+from cinder_backup_reset.db import api as db_api  # noqa: E402
+from cinder_backup_reset.db import migration  # noqa: E402
+from cinder_backup_reset.db import models  # noqa: E402
+
+PROJECT = 'bench'
+ADMIN_HEADERS = {'X-Auth-Token': 'admin:%s' % PROJECT,
+                 'Content-Type': 'application/json',
+                 'Accept': 'application/json'}
+POSIX_MODULE = 'cinder_backup_reset.backup.drivers.posix'
+FAKE_SERVICE = 'cinder_backup_reset.backup.drivers.fake.FakeBackupDriver'
+DETAIL_LIMIT = 50
+CLIENTS = 4
+
+#: repetitions: rounds of interleaved batches, and the size of a batch
+PLANS = {
+    'full': {'inproc': (40, 10), 'http': (30, 20), 'tput': (5, 3.0),
+             'scale_reset': (30, 10), 'scale_detail': (30, 5),
+             'small_rows': 1000, 'large_rows': 1000000},
+    'quick': {'inproc': (10, 5), 'http': (8, 10), 'tput': (2, 1.0),
+              'scale_reset': (8, 5), 'scale_detail': (8, 3),
+              'small_rows': 1000, 'large_rows': 100000},
+}
+
+
+# ---------------------------------------------------------------- utilities
+
+def machine():
+    """nproc, CPU model and memory, for the report."""
+    model = '?'
+    with contextlib.suppress(OSError):
+        with open('/proc/cpuinfo') as f:
+            for line in f:
+                if line.startswith('model name'):
+                    model = line.split(':', 1)[1].strip()
+                    break
+    mem = '?'
+    with contextlib.suppress(OSError):
+        with open('/proc/meminfo') as f:
+            kib = int(f.readline().split()[1])
+            mem = '%.1f GiB' % (kib / 1024 / 1024)
+    return 'nproc %d, %s, %s RAM, Python %s, %s' % (
+        os.cpu_count(), model, mem, platform.python_version(),
+        platform.platform())
+
+
+def stats(samples):
+    """(median, min, max) of a list of seconds."""
+    return statistics.median(samples), min(samples), max(samples)
+
+
+def show(label, samples, unit='ms', scale=1000.0):
+    med, lo, hi = stats(samples)
+    print('  %-44s median %8.3f %s  (min %.3f, max %.3f, n=%d)' % (
+        label, med * scale, unit, lo * scale, hi * scale, len(samples)))
+    return med
+
+
+def ratio(label, num, den, goal, higher_is_better=False):
+    value = num / den
+    ok = value >= goal if higher_is_better else value <= goal
+    print('  => %-41s %6.2f   (goal %s %.2f: %s)' % (
+        label, value, '>=' if higher_is_better else '<=', goal,
+        'met' if ok else 'NOT met'))
+    return value
+
+
+def interleave(funcs, rounds, batch, warmup=2):
+    """Time ``funcs`` (name -> f(n)) in alternating batches.
+
+    Returns name -> [seconds per call, one per round]. The order flips
+    every round so that drift on a noisy machine hits both sides alike.
+    """
+    names = list(funcs)
+    for _ in range(warmup):
+        for name in names:
+            funcs[name](batch)
+    samples = {name: [] for name in names}
+    for r in range(rounds):
+        for name in (names if r % 2 == 0 else names[::-1]):
+            start = time.perf_counter()
+            funcs[name](batch)
+            samples[name].append((time.perf_counter() - start) / batch)
+    return samples
+
+
+def write_config(path, sections):
+    """Write ``{section: {key: value}}`` as an oslo.config file."""
+    with open(path, 'w') as f:
+        for section, values in sections.items():
+            f.write('[%s]\n' % section)
+            for key, value in values.items():
+                f.write('%s = %s\n' % (key, value))
+            f.write('\n')
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+def child_env():
+    env = dict(os.environ)
+    env['PYTHONPATH'] = REPO + os.pathsep + env.get('PYTHONPATH', '')
+    return env
+
+
+# ---------------------------------------------------------------- databases
+
+class Database:
+    """A throwaway database: a SQLite file, or one on the local server."""
+
+    SERVERS = {
+        'mysql': 'mysql+pymysql://root@127.0.0.1:3306',
+        'postgresql': 'postgresql+psycopg2://postgres@127.0.0.1:5432',
+    }
+
+    def __init__(self, kind, state_path, name):
+        self.kind = kind
+        self.name = 'cbr_bench_%d_%s' % (os.getpid(), name)
+        if kind == 'sqlite':
+            self.url = 'sqlite:///%s/%s.sqlite' % (state_path, name)
+        elif kind == 'mysql':
+            self.url = '%s/%s?charset=utf8' % (self.SERVERS[kind], self.name)
+        else:
+            self.url = '%s/%s' % (self.SERVERS[kind], self.name)
+        self.engine = None
+
+    def _admin(self, statement):
+        url = self.SERVERS[self.kind] + (
+            '/postgres' if self.kind == 'postgresql' else '/')
+        engine = sa.create_engine(url, isolation_level='AUTOCOMMIT')
+        try:
+            with engine.connect() as conn:
+                conn.execute(sa.text(statement))
+        finally:
+            engine.dispose()
+
+    def create(self):
+        if self.kind != 'sqlite':
+            self._admin('CREATE DATABASE %s' % self.name)
+        # NOTE: oslo.db's engine (SQLite pragmas, MySQL sql_mode) as the
+        # service itself would create it.
+        self.engine = engines.create_engine(self.url)
+        migration.db_sync(self.engine)
+        return self
+
+    def drop(self):
+        if self.engine is not None:
+            self.engine.dispose()
+        if self.kind != 'sqlite':
+            self._admin('DROP DATABASE IF EXISTS %s' % self.name)
+
+    def _seq(self, count):
+        """(prefix, FROM clause) yielding n = 1..count."""
+        if self.kind == 'sqlite':
+            return ('WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT '
+                    'n + 1 FROM seq WHERE n < %d) ' % count, 'FROM seq')
+        if self.kind == 'mysql':
+            # NOTE: MariaDB's Sequence engine: a virtual 1..N table.
+            return '', 'FROM (SELECT seq AS n FROM seq_1_to_%d) AS s' % count
+        return '', 'FROM generate_series(1, %d) AS s(n)' % count
+
+    def _exprs(self):
+        # NOTE: plain SQL text: SQLAlchemy escapes its % signs itself.
+        text = 'CHAR' if self.kind == 'mysql' else 'VARCHAR'
+        if self.kind == 'sqlite':
+            uid = "printf('%%08x-0000-4000-%s-%%012x', n, n)"
+            cat = lambda *p: ' || '.join(p)  # noqa: E731
+            created = "datetime('2024-01-01', '+' || n || ' seconds')"
+        elif self.kind == 'mysql':
+            uid = ("LOWER(CONCAT(LPAD(HEX(n), 8, '0'), '-0000-4000-%s-', "
+                   "LPAD(HEX(n), 12, '0')))")
+            cat = lambda *p: 'CONCAT(%s)' % ', '.join(p)  # noqa: E731
+            created = "TIMESTAMP('2024-01-01') + INTERVAL n SECOND"
+        else:
+            uid = ("lpad(to_hex(n), 8, '0') || '-0000-4000-%s-' || "
+                   "lpad(to_hex(n), 12, '0')")
+            cat = lambda *p: ' || '.join(p)  # noqa: E731
+            created = "TIMESTAMP '2024-01-01' + n * INTERVAL '1 second'"
+        return {
+            'id': uid % '8000',
+            'volume_id': uid % '9000',
+            'user_id': "'filler'",
+            # NOTE: one row in ten is the benchmark project's, the rest
+            # spread over 500 others; one in seven is soft-deleted.
+            'project_id': "CASE WHEN n %% 10 = 0 THEN '%s' ELSE %s END" % (
+                PROJECT, cat("'project-'", 'CAST(n %% 500 AS %s(8))' % text)),
+            'host': "'host@posix'",
+            'availability_zone': "'nova'",
+            'display_name': cat("'filler-'", 'CAST(n AS %s(12))' % text),
+            'status': "'available'",
+            'service': "'cinder.backup.drivers.posix.PosixBackupDriver'",
+            'size': '1',
+            'object_count': '1',
+            'num_dependent_backups': '0',
+            'created_at': created,
+            'updated_at': created,
+            'deleted': '(n % 7 = 0)',
+        }
+
+    def fill(self, count):
+        """Bulk-insert ``count`` filler rows in one INSERT ... SELECT."""
+        prefix, source = self._seq(count)
+        exprs = self._exprs()
+        sql = '%sINSERT INTO backups (%s) SELECT %s %s' % (
+            prefix, ', '.join(exprs), ', '.join(exprs.values()), source)
+        if self.kind == 'sqlite':
+            # NOTE: SQLite wants the CTE after INSERT ... (columns).
+            sql = 'INSERT INTO backups (%s) %sSELECT %s %s' % (
+                ', '.join(exprs), prefix, ', '.join(exprs.values()), source)
+        start = time.perf_counter()
+        with self.engine.begin() as conn:
+            conn.execute(sa.text(sql))
+        if self.kind == 'postgresql':
+            with self.engine.connect().execution_options(
+                    isolation_level='AUTOCOMMIT') as conn:
+                conn.execute(sa.text('VACUUM ANALYZE backups'))
+        elif self.kind == 'mysql':
+            with self.engine.begin() as conn:
+                conn.execute(sa.text('ANALYZE TABLE backups'))
+        else:
+            with self.engine.begin() as conn:
+                conn.execute(sa.text('ANALYZE'))
+        return time.perf_counter() - start
+
+    def count(self):
+        with self.engine.connect() as conn:
+            return conn.execute(sa.text('SELECT COUNT(*) FROM backups')
+                                ).scalar()
+
+    def explain_detail(self):
+        """The plan of the detail listing's query (one page)."""
+        # NOTE: the shape backup_get_all + paginate_query produce.
+        query = ("SELECT id FROM backups WHERE deleted = %s AND "
+                 "project_id = '%s' ORDER BY created_at DESC, id DESC "
+                 "LIMIT %d" % ('false' if self.kind == 'postgresql' else '0',
+                               PROJECT, DETAIL_LIMIT))
+        prefix = {'sqlite': 'EXPLAIN QUERY PLAN ', 'mysql': 'EXPLAIN ',
+                  'postgresql': 'EXPLAIN '}[self.kind]
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.text(prefix + query)).fetchall()
+        if self.kind == 'sqlite':
+            return [row[-1] for row in rows]
+        if self.kind == 'mysql':
+            return ['key=%s rows=%s extra=%s' % (r.key, r.rows, r.Extra)
+                    for r in rows]
+        return [row[0] for row in rows]
+
+    def copy_rows(self, other, ids):
+        """Copy backups ``ids`` from this database into ``other``."""
+        table = models.Backup.__table__
+        with self.engine.connect() as conn:
+            rows = [dict(r._mapping) for r in conn.execute(
+                table.select().where(table.c.id.in_(ids)))]
+        with other.engine.begin() as conn:
+            conn.execute(table.insert(), rows)
+
+
+# ------------------------------------------------------------------ backups
+
+def posix_available():
+    try:
+        return importlib.util.find_spec(POSIX_MODULE) is not None
+    except ImportError:
+        return False
+
+
+def _project_ids(db):
+    table = models.Backup.__table__
+    with db.engine.connect() as conn:
+        return {r.id for r in conn.execute(
+            sa.select(table.c.id).where(table.c.project_id == PROJECT)
+            .where(table.c.user_id != 'filler'))}
+
+
+def create_posix_backups(db, config_file, state_path, count):
+    """Write ``count`` real small backups with the manage command."""
+    volume = os.path.join(state_path, 'volume.img')
+    with open(volume, 'wb') as f:
+        # NOTE: half random, half zeros: a 1 MiB volume that compresses
+        # like a real one.
+        f.write(os.urandom(512 * 1024) + bytes(512 * 1024))
+    before = _project_ids(db)
+    for i in range(count):
+        subprocess.run(
+            [sys.executable, '-m', 'cinder_backup_reset.cmd.manage',
+             '--config-file', config_file, 'backup', 'create',
+             '--volume-file', volume, '--project-id', PROJECT,
+             '--name', 'bench-%d' % i],
+            cwd=REPO, env=child_env(), check=True, capture_output=True)
+    return sorted(_project_ids(db) - before)
+
+
+def create_fake_backups(db, count):
+    """Insert ``count`` rows that the fake driver will verify."""
+    table = models.Backup.__table__
+    now = timeutils.utcnow()
+    ids = [str(uuid.uuid4()) for _ in range(count)]
+    with db.engine.begin() as conn:
+        conn.execute(table.insert(), [
+            {'id': i, 'volume_id': str(uuid.uuid4()), 'user_id': 'admin',
+             'project_id': PROJECT, 'status': 'available',
+             'service': FAKE_SERVICE, 'size': 1, 'object_count': 1,
+             'display_name': 'bench', 'created_at': now, 'updated_at': now,
+             'deleted': False} for i in ids])
+    return ids
+
+
+def reset_body(status):
+    return json.dumps({'backup-reset_status': {'status': status}}).encode()
+
+
+class Toggle:
+    """Alternate available/error so that every reset really writes."""
+
+    def __init__(self, status='available'):
+        self.status = status
+
+    def next(self):
+        self.status = 'error' if self.status == 'available' else 'available'
+        return self.status
+
+
+# --------------------------------------------------------------- in-process
+
+class InProcess:
+    """The paste pipeline loaded in this process, as load_app builds it."""
+
+    def __init__(self, config_file, driver):
+        from cinder_backup_reset import service
+        from cinder_backup_reset import wsgi
+        service.parse_args(['--config-file', config_file])
+        self.app = wsgi.load_app(cfg.CONF)
+        self.driver = driver
+
+    def verified(self, ids):
+        if self.driver == 'fake':
+            from cinder_backup_reset.backup.drivers import fake
+            for backup_id in ids:
+                fake.FakeBackupDriver.outcomes[backup_id] = True
+
+    def reset(self, backup_id, toggle, n):
+        for _ in range(n):
+            req = webob.Request.blank(
+                '/v3/%s/backups/%s/action' % (PROJECT, backup_id),
+                method='POST', headers=ADMIN_HEADERS,
+                body=reset_body(toggle.next()))
+            resp = req.get_response(self.app)
+            if resp.status_int != 202:
+                raise RuntimeError('reset answered %s: %s' % (
+                    resp.status, resp.body[:300]))
+
+    def detail(self, n):
+        for _ in range(n):
+            req = webob.Request.blank(
+                '/v3/%s/backups/detail?limit=%d' % (PROJECT, DETAIL_LIMIT),
+                headers=ADMIN_HEADERS)
+            resp = req.get_response(self.app)
+            if resp.status_int != 200:
+                raise RuntimeError('detail answered %s: %s' % (
+                    resp.status, resp.body[:300]))
+
+
+def sql_alternative(engine, backup_id):
+    """The operator's ``update backups set status=...``, one transaction."""
+    table = models.Backup.__table__
+    toggle = Toggle()
+
+    def run(n):
+        for _ in range(n):
+            with engine.begin() as conn:
+                conn.execute(table.update().where(table.c.id == backup_id)
+                             .values(status=toggle.next()))
+    return run
+
+
+@contextlib.contextmanager
+def using_engine(engine):
+    """Point the DB API at ``engine`` (as the test fixtures do)."""
+    factory = enginefacade._TestTransactionFactory(
+        engine, oslo_orm.get_maker(engine=engine), apply_global=False,
+        from_factory=db_api.main_context_manager._factory)
+    restore = db_api.main_context_manager.patch_factory(factory)
+    try:
+        yield
+    finally:
+        restore()
+
+
+# -------------------------------------------------------------------- HTTP
+
+class Server:
+    """``tools/bench_bare_app.py`` (the API or the bare app) on loopback."""
+
+    def __init__(self, app, base_config, state_path, workers, extra_env=None):
+        self.port = free_port()
+        self.name = '%s-%dw' % (app, workers)
+        config = {k: dict(v) for k, v in base_config.items()}
+        config['DEFAULT'].update({
+            'osapi_volume_listen': '127.0.0.1',
+            'osapi_volume_listen_port': self.port,
+            'osapi_volume_workers': workers,
+            'graceful_shutdown_timeout': 5})
+        config['DEFAULT'].pop('log_file', None)
+        self.config_file = os.path.join(state_path, self.name + '.conf')
+        write_config(self.config_file, config)
+        self.log_path = os.path.join(state_path, self.name + '.log')
+        env = child_env()
+        env['CBR_BENCH_APP'] = app
+        env.update(extra_env or {})
+        self._log = open(self.log_path, 'wb')
+        self.process = subprocess.Popen(
+            [sys.executable, os.path.join(REPO, 'tools', 'bench_bare_app.py'),
+             '--config-file', self.config_file],
+            cwd=REPO, env=env, stdout=self._log, stderr=subprocess.STDOUT,
+            start_new_session=True)
+
+    def wait(self, timeout=60):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError('%s exited:\n%s' % (self.name, self.log()))
+            try:
+                conn = http.client.HTTPConnection('127.0.0.1', self.port,
+                                                  timeout=2)
+                conn.request('GET', '/')
+                conn.getresponse().read()
+                conn.close()
+                return self
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError('%s did not answer:\n%s' % (self.name, self.log()))
+
+    def log(self):
+        with open(self.log_path, 'rb') as f:
+            return f.read().decode('utf-8', 'replace')[-3000:]
+
+    def stop(self):
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(15)
+        self._log.close()
+
+
+class Client:
+    """One keep-alive connection resetting one backup back and forth."""
+
+    def __init__(self, port, backup_id, status='available'):
+        self.conn = http.client.HTTPConnection('127.0.0.1', port, timeout=30)
+        self.path = '/v3/%s/backups/%s/action' % (PROJECT, backup_id)
+        self.toggle = Toggle(status)
+
+    def run(self, n):
+        for _ in range(n):
+            self.conn.request('POST', self.path,
+                              body=reset_body(self.toggle.next()),
+                              headers=ADMIN_HEADERS)
+            resp = self.conn.getresponse()
+            body = resp.read()
+            if resp.status != 202:
+                raise RuntimeError('reset answered %s: %s' % (
+                    resp.status, body[:300]))
+
+
+def _client_loop(port, backup_id, status, start, duration, results):
+    client = Client(port, backup_id, status)
+    client.run(1)
+    start.wait()
+    deadline = time.monotonic() + duration
+    done = 0
+    while time.monotonic() < deadline:
+        client.run(1)
+        done += 1
+    results.put((backup_id, done, client.toggle.status))
+
+
+def throughput(port, statuses, duration):
+    """Requests per second of len(statuses) concurrent clients."""
+    ctx = multiprocessing.get_context('fork')
+    start, results = ctx.Event(), ctx.Queue()
+    procs = [ctx.Process(target=_client_loop,
+                         args=(port, bid, status, start, duration, results))
+             for bid, status in statuses.items()]
+    for proc in procs:
+        proc.start()
+    # NOTE: let every client connect and warm up before the clock starts.
+    time.sleep(0.5)
+    start.set()
+    total = 0
+    for _ in procs:
+        backup_id, done, status = results.get(timeout=duration + 60)
+        statuses[backup_id] = status
+        total += done
+    for proc in procs:
+        proc.join()
+    return total / duration
+
+
+# --------------------------------------------------------------- sections
+
+def section_inproc(plan, inproc, db, backup_id, sql_id):
+    print('\n[1] in-process: full paste pipeline vs the SQL alternative')
+    sql_engine = sa.create_engine(db.url)
+    toggle = Toggle()
+    rounds, batch = plan['inproc']
+    samples = interleave({
+        'api': lambda n: inproc.reset(backup_id, toggle, n),
+        'sql': sql_alternative(sql_engine, sql_id),
+    }, rounds, batch)
+    sql_engine.dispose()
+    api = show('reset through the API (per request)', samples['api'])
+    sql = show('UPDATE backups SET status (per txn)', samples['sql'])
+    ratio('API / SQL', api, sql, 3.0)
+    return toggle.status
+
+
+def section_http(plan, base_config, state_path, driver, ids, statuses):
+    print('\n[2] HTTP: the API server vs a bare webob app, same gunicorn')
+    env = {}
+    if driver == 'fake':
+        env['CBR_BENCH_FAKE_VERIFIED'] = ','.join(ids)
+    servers = {}
+    try:
+        for app, workers in (('api', 1), ('bare', 1), ('api', 2)):
+            servers[app, workers] = Server(app, base_config, state_path,
+                                           workers, env)
+        for server in servers.values():
+            server.wait()
+        seq_id = ids[0]
+        api = Client(servers['api', 1].port, seq_id, statuses[seq_id])
+        bare = Client(servers['bare', 1].port, seq_id)
+        rounds, batch = plan['http']
+        samples = interleave({'api': api.run, 'bare': bare.run},
+                             rounds, batch)
+        statuses[seq_id] = api.toggle.status
+        a = show('sequential keep-alive reset, API', samples['api'])
+        b = show('sequential keep-alive POST, bare app', samples['bare'])
+        ratio('API / bare', a, b, 2.5)
+
+        clients = {i: statuses[i] for i in ids[1:1 + CLIENTS]}
+        rounds, duration = plan['tput']
+        rps = {1: [], 2: []}
+        for r in range(rounds):
+            for workers in ((1, 2) if r % 2 == 0 else (2, 1)):
+                rps[workers].append(throughput(
+                    servers['api', workers].port, clients, duration))
+        statuses.update(clients)
+        print('  %d clients, %d windows of %.1f s each' % (
+            len(clients), rounds, duration))
+        one = show('requests/s, 1 worker', rps[1], unit='req/s', scale=1)
+        two = show('requests/s, 2 workers', rps[2], unit='req/s', scale=1)
+        ratio('2 workers / 1 worker', two, one, 1.7, higher_is_better=True)
+    finally:
+        for server in servers.values():
+            server.stop()
+
+
+def section_scale(plan, inproc, small, large, backup_id, statuses):
+    print('\n[3] scale: %d rows vs %d rows' % (large.count(), small.count()))
+    print('  detail query plan with %d rows (%s):' % (large.count(),
+                                                      large.kind))
+    for line in large.explain_detail():
+        print('    %s' % line)
+    toggles = {'small': Toggle(statuses[backup_id]), 'large': Toggle()}
+
+    def on(db, fn):
+        def run(n):
+            with using_engine(db.engine):
+                fn(n)
+        return run
+
+    rounds, batch = plan['scale_reset']
+    samples = interleave({
+        'small': on(small, lambda n: inproc.reset(backup_id,
+                                                  toggles['small'], n)),
+        'large': on(large, lambda n: inproc.reset(backup_id,
+                                                  toggles['large'], n)),
+    }, rounds, batch)
+    statuses[backup_id] = toggles['small'].status
+    s = show('reset, small table', samples['small'])
+    lg = show('reset, large table', samples['large'])
+    ratio('reset large / small', lg, s, 1.2)
+
+    rounds, batch = plan['scale_detail']
+    samples = interleave({'small': on(small, inproc.detail),
+                          'large': on(large, inproc.detail)}, rounds, batch)
+    s = show('detail?limit=%d, small table' % DETAIL_LIMIT, samples['small'])
+    lg = show('detail?limit=%d, large table' % DETAIL_LIMIT,
+              samples['large'])
+    ratio('detail large / small', lg, s, 1.5)
+
+
+def ab_worker(inproc, backup_id):
+    """Serve tools/bench_ab.py: run the batches it asks for on stdin.
+
+    Each line ``N`` runs N in-process resets and answers
+    ``<wall s per reset> <cpu s per reset>``; an empty line ends.
+    """
+    toggle = Toggle()
+    inproc.reset(backup_id, toggle, 20)
+    print('ready', flush=True)
+    for line in sys.stdin:
+        if not line.strip():
+            break
+        n = int(line)
+        wall, cpu = time.perf_counter(), time.process_time()
+        inproc.reset(backup_id, toggle, n)
+        print('%.9f %.9f' % ((time.perf_counter() - wall) / n,
+                             (time.process_time() - cpu) / n), flush=True)
+
+
+def profile(inproc, backup_id, n, sort):
+    """cProfile ``n`` in-process resets; print the top functions."""
+    toggle = Toggle()
+    inproc.reset(backup_id, toggle, 10)
+    prof = cProfile.Profile()
+    start = time.perf_counter()
+    prof.enable()
+    inproc.reset(backup_id, toggle, n)
+    prof.disable()
+    elapsed = time.perf_counter() - start
+    print('\n[profile] %d resets, %.3f ms each under cProfile' % (
+        n, elapsed / n * 1000))
+    out = io.StringIO()
+    pstats.Stats(prof, stream=out).sort_stats(sort).print_stats(35)
+    print(out.getvalue())
+
+
+# --------------------------------------------------------------------- main
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--db', choices=('sqlite', 'mysql', 'postgresql'),
+                        default='sqlite')
+    parser.add_argument('--quick', action='store_true',
+                        help='fewer repetitions and 100,000 rows (< 1 min)')
+    parser.add_argument('--only', action='append',
+                        choices=('inproc', 'http', 'scale'),
+                        help='run only these sections (repeatable)')
+    parser.add_argument('--profile', type=int, metavar='N',
+                        help='cProfile N in-process resets and stop')
+    parser.add_argument('--ab-worker', action='store_true',
+                        help=argparse.SUPPRESS)
+    parser.add_argument('--sort', default='cumulative',
+                        help='pstats sort key for --profile')
+    parser.add_argument('--tmpdir',
+                        help='where the state directory (SQLite files, '
+                             'backups) goes; default: $TMPDIR or /tmp')
+    parser.add_argument('--keep', action='store_true',
+                        help='keep the state directory (and print it)')
+    args = parser.parse_args(argv)
+    plan = PLANS['quick' if args.quick else 'full']
+    sections = set(args.only or ('inproc', 'http', 'scale'))
+    driver = 'posix' if posix_available() else 'fake'
+
+    # NOTE: an A/B worker's stdout is its protocol.
+    out = sys.stderr if args.ab_worker else sys.stdout
+    print('cinder-backup-reset reset benchmark (%s run)' % (
+        'quick' if args.quick else 'full'), file=out)
+    print('machine: %s' % machine(), file=out)
+    print('database: %s; state in %s; backup driver: %s%s' % (
+        args.db, args.tmpdir or tempfile.gettempdir(), driver,
+        '' if driver == 'posix' else
+        ' (%s is not importable; rerun when it lands)' % POSIX_MODULE),
+        file=out)
+
+    state_path = tempfile.mkdtemp(prefix='cbr-bench-', dir=args.tmpdir)
+    started = time.monotonic()
+    small = Database(args.db, state_path, 'small')
+    large = Database(args.db, state_path, 'large')
+    try:
+        small.create()
+        base_config = {
+            'DEFAULT': {'auth_strategy': 'noauth', 'state_path': state_path,
+                        'backup_driver': driver,
+                        'backup_posix_path': os.path.join(state_path,
+                                                          'backup'),
+                        'log_file': os.path.join(state_path, 'bench.log')},
+            'database': {'connection': small.url},
+        }
+        config_file = os.path.join(state_path, 'bench.conf')
+        write_config(config_file, base_config)
+
+        needed = 1 + CLIENTS
+        if driver == 'posix':
+            ids = create_posix_backups(small, config_file, state_path,
+                                       needed)
+        else:
+            ids = create_fake_backups(small, needed)
+        sql_id = create_fake_backups(small, 1)[0]
+        filled = small.fill(plan['small_rows'] - small.count())
+        print('small database: %d rows (filled in %.1f s)' % (
+            small.count(), filled), file=out)
+        statuses = {i: 'available' for i in ids}
+
+        inproc = InProcess(config_file, driver)
+        inproc.verified(ids)
+        if args.profile:
+            profile(inproc, ids[0], args.profile, args.sort)
+            return 0
+        if args.ab_worker:
+            ab_worker(inproc, ids[0])
+            return 0
+        if 'inproc' in sections:
+            statuses[ids[0]] = section_inproc(plan, inproc, small, ids[0],
+                                              sql_id)
+        if 'http' in sections:
+            section_http(plan, base_config, state_path, driver, ids,
+                         statuses)
+        if 'scale' in sections:
+            large.create()
+            filled = large.fill(plan['large_rows'])
+            small.copy_rows(large, [ids[0]])
+            print('\nlarge database: %d rows (filled in %.1f s)' % (
+                large.count(), filled))
+            section_scale(plan, inproc, small, large, ids[0], statuses)
+        print('\ntotal time %.0f s' % (time.monotonic() - started))
+        return 0
+    finally:
+        # NOTE: the service's own pooled connections would keep the
+        # throwaway databases busy (PostgreSQL refuses to drop them).
+        db_api.dispose_engine()
+        for db in (small, large):
+            if db.engine is None:
+                continue
+            try:
+                db.drop()
+            except Exception as exc:
+                print('could not drop %s: %s' % (db.name, exc),
+                      file=sys.stderr)
+        if args.keep:
+            print('state kept in %s' % state_path)
+        else:
+            shutil.rmtree(state_path, ignore_errors=True)
+
+
+if __name__ == '__main__':
+    sys.exit(main())
