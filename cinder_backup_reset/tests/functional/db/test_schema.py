@@ -79,11 +79,15 @@ class _BackupsSchemaMixin:
                           if not col['nullable'])
         self.assertEqual(['id', 'volume_id'], not_null)
 
-    def test_index_is_cinders(self):
+    def test_indexes_are_cinders_plus_the_list_order(self):
+        # NOTE: Cinder's index, and ours for the list calls' order (see
+        # migration 6c1d2e3f4a5b): nothing else on Cinder's table.
         indexes = {ix['name']: ix['column_names']
                    for ix in self.inspector.get_indexes('backups')}
         self.assertEqual(
-            {'backups_deleted_project_id_idx': ['deleted', 'project_id']},
+            {'backups_deleted_project_id_idx': ['deleted', 'project_id'],
+             'backups_deleted_project_id_created_at_id_idx':
+                 ['deleted', 'project_id', 'created_at', 'id']},
             indexes)
 
     def test_orm_insert_gets_cinders_defaults(self):
