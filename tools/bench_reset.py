@@ -333,7 +333,10 @@ def _project_ids(db):
     with db.engine.connect() as conn:
         return {r.id for r in conn.execute(
             sa.select(table.c.id).where(table.c.project_id == PROJECT)
-            .where(table.c.user_id != 'filler'))}
+            # NOTE: rows the manage command writes have no user_id, and
+            # NULL != 'filler' is not true in SQL.
+            .where(sa.or_(table.c.user_id.is_(None),
+                          table.c.user_id != 'filler')))}
 
 
 def create_posix_backups(db, config_file, state_path, count):

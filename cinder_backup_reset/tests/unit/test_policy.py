@@ -1,6 +1,7 @@
 """Policy rules in code: registered, documented, Cinder's names, enforced."""
 
 import os
+import time
 
 import fixtures as fx
 from oslo_policy import policy as oslo_policy
@@ -87,3 +88,25 @@ class TestEnforcement(base.TestCase):
         self.assertRaises(exception.PolicyNotAuthorized,
                           _ctx(['reader']).can, self.RESET,
                           {'project_id': 'p1'})
+
+    def test_policy_file_edits_are_picked_up_without_restart(self):
+        path = os.path.join(self.useFixture(fx.TempDir()).path,
+                            'policy.yaml')
+        with open(path, 'w') as f:
+            f.write('"%s": "role:member"\n' % self.RESET)
+        self.conf_fixture.config(policy_file=path, group='oslo_policy')
+        self.useFixture(fixtures.PolicyFixture())
+        member = _ctx(['member'])
+        self.assertTrue(member.can(self.RESET, {'project_id': 'p1'}))
+        with open(path, 'w') as f:
+            f.write('"%s": "role:admin"\n' % self.RESET)
+        later = time.time() + 10
+        os.utime(path, (later, later))
+        # NOTE: within the interval the enforcer does not look again...
+        self.assertTrue(member.can(self.RESET, {'project_id': 'p1'}))
+        # ...after it, the edit applies.
+        self.useFixture(fx.MonkeyPatch(
+            'cinder_backup_reset.policy.RELOAD_INTERVAL', 0.0))
+        policy.init()._next_look = 0.0
+        self.assertRaises(exception.PolicyNotAuthorized, member.can,
+                          self.RESET, {'project_id': 'p1'})
