@@ -17,13 +17,31 @@ def _get_transport(conf):
     return _TRANSPORT
 
 
+#: attempts to send a notification when [oslo_messaging_notifications]
+#: retry is left at oslo.messaging's default (-1: forever)
+DEFAULT_RETRY = 1
+
+
 def get_notifier(conf=cfg.CONF, host=None):
     """The notifier of publisher ``backup.<host>`` (Cinder's publisher)."""
     host = host or conf.host
     if host not in _NOTIFIERS:
+        transport = _get_transport(conf)
         _NOTIFIERS[host] = messaging.Notifier(
-            _get_transport(conf), publisher_id='backup.%s' % host)
+            transport, publisher_id='backup.%s' % host,
+            retry=notify_retry(conf))
     return _NOTIFIERS[host]
+
+
+def notify_retry(conf):
+    """How often to retry a notification the broker did not take.
+
+    NOTE: operators reset backups precisely when the broker may be down;
+    with oslo.messaging's default a reset would wait forever for it. A
+    notification that cannot be sent is logged and the reset stands.
+    """
+    retry = conf.oslo_messaging_notifications.retry
+    return DEFAULT_RETRY if retry is None or retry < 0 else retry
 
 
 def reset():

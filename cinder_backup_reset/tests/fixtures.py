@@ -15,6 +15,14 @@ from cinder_backup_reset.db import migration
 from cinder_backup_reset import policy
 
 
+def free_port():
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    import socket
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
 class ConfFixture(config_fixture.Config):
     """The global CONF with test defaults, reset after each test."""
 

@@ -63,3 +63,34 @@ class TestResetNotifications(base.TestCase):
         backup = self.create_backup(status='creating')
         self.mgr.reset_status(self.admin, backup, 'error')
         self.assertEqual([], self.notes.messages)
+
+
+class TestBrokerOutage(base.TestCase):
+
+    def test_never_waits_forever_for_the_broker(self):
+        from cinder_backup_reset import notifier
+        notifier.get_notifier(self.conf)
+        self.assertEqual(-1, self.conf.oslo_messaging_notifications.retry)
+        self.assertEqual(1, notifier.notify_retry(self.conf))
+        self.conf_fixture.config(retry=5,
+                                 group='oslo_messaging_notifications')
+        self.assertEqual(5, notifier.notify_retry(self.conf))
+
+    def test_reset_stands_when_the_broker_is_down(self):
+        # A broker nobody listens on: the notification fails (logged) and
+        # the reset is applied within the retry budget.
+        import time
+
+        from cinder_backup_reset.tests import fixtures as cbr_fixtures
+        port = cbr_fixtures.free_port()
+        self.conf_fixture.config(
+            driver=['messagingv2'],
+            transport_url='rabbit://guest:guest@127.0.0.1:%d/' % port,
+            retry=0, group='oslo_messaging_notifications')
+        backup = self.create_backup(status='creating')
+        started = time.monotonic()
+        result = manager.BackupResetManager(self.conf).reset_status(
+            self.admin, backup, 'error')
+        self.assertEqual('error', result.status)
+        self.assertLess(time.monotonic() - started, 10)
+        self.assertEqual('error', self.get_backup(backup.id).status)
