@@ -36,6 +36,7 @@ class Enforcer(policy.Enforcer):
             self._next_look = now + RELOAD_INTERVAL
             super().load_rules(force_reload)
 
+
 # NOTE: Cinder's default file name, so an operator's policy.yaml is found.
 policy_opts.set_defaults(cfg.CONF, 'policy.yaml')
 
