@@ -48,30 +48,6 @@ def reset():
         _ENFORCER.clear()
     _ENFORCER = None
 
-#: seconds between two looks for a changed policy file or policy.d
-RELOAD_INTERVAL = 1.0
-
-
-class Enforcer(policy.Enforcer):
-    """oslo.policy's Enforcer, looking for file changes once a second.
-
-    NOTE: oslo.policy looks for the policy file and every policy.d
-    directory (several stat() calls, more when no file exists) on every
-    check, and a reset makes three checks; profiling showed that as about
-    a tenth of a reset's cost. An operator's edit still takes effect
-    without a restart, within RELOAD_INTERVAL.
-    """
-
-    def __init__(self, *args, **kwargs):
-        self._next_look = 0.0
-        super().__init__(*args, **kwargs)
-
-    def load_rules(self, force_reload=False):
-        now = time.monotonic()
-        if force_reload or not self.rules or now >= self._next_look:
-            self._next_look = now + RELOAD_INTERVAL
-            super().load_rules(force_reload)
-
 
 def init(conf=cfg.CONF, policy_file=None, rules=None, suppress_warnings=True):
     """Create the enforcer once per process and register the defaults."""
