@@ -100,15 +100,20 @@ class ThrowawayDatabase(fixtures.Fixture):
 
     def db_sync(self, config_dir):
         """Run ``cinder-backup-reset-manage db sync`` on this database."""
-        path = os.path.join(config_dir, 'manage.conf')
-        server.write_config(path, {'database': {'connection': self.url}})
-        proc = subprocess.run(
-            [sys.executable, '-m', 'cinder_backup_reset.cmd.manage',
-             '--config-file', path, 'db', 'sync'],
-            capture_output=True, text=True, timeout=120)
-        if proc.returncode:
-            raise RuntimeError('db sync failed (%s):\n%s%s' % (
-                proc.returncode, proc.stdout, proc.stderr))
+        db_sync(self.url, config_dir)
+
+
+def db_sync(url, config_dir):
+    """Run ``cinder-backup-reset-manage db sync`` on ``url``."""
+    path = os.path.join(config_dir, 'manage.conf')
+    server.write_config(path, {'database': {'connection': url}})
+    proc = subprocess.run(
+        [sys.executable, '-m', 'cinder_backup_reset.cmd.manage',
+         '--config-file', path, 'db', 'sync'],
+        capture_output=True, text=True, timeout=120)
+    if proc.returncode:
+        raise RuntimeError('db sync failed (%s):\n%s%s' % (
+            proc.returncode, proc.stdout, proc.stderr))
 
 
 def create_backup(engine, status, project_id='p1', **values):

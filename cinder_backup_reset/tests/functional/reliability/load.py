@@ -3,10 +3,13 @@
 import collections
 import concurrent.futures
 import dataclasses
+import os
 import random
+import sys
 import threading
 
 import requests
+from testtools import content
 
 from cinder_backup_reset.api.schemas import backup_actions
 
@@ -84,3 +87,13 @@ def new_rng(seed=None):
     """A seeded Random; the seed is part of the failure report."""
     seed = random.randrange(2 ** 32) if seed is None else seed
     return seed, random.Random(seed)
+
+
+def report(test, name, text):
+    """Attach ``text`` to ``test``, and print it if CBR_TEST_REPORT is set.
+
+    NOTE: the figures of a passing run are otherwise never shown.
+    """
+    test.addDetail(name, content.text_content(text))
+    if os.environ.get('CBR_TEST_REPORT'):
+        print('%s %s: %s' % (test.id(), name, text), file=sys.stderr)

@@ -18,7 +18,6 @@ Invariants checked afterwards:
 
 import collections
 import os
-import sys
 
 import fixtures
 import testtools
@@ -56,11 +55,8 @@ class _ConcurrentResets:
         shots = load.fire(api, load.plan(rng, sorted(initial), REQUESTS))
 
         summary = dict(sorted(load.counts(shots).items()))
-        self.addDetail('summary', content.text_content(
-            '%s, %d workers, seed %s: %s' % (self.backend, self.workers,
-                                             seed, summary)))
-        if os.environ.get('CBR_TEST_REPORT'):
-            print('%s: %s' % (self.id(), summary), file=sys.stderr)
+        load.report(self, 'summary', '%s, %d workers, seed %s: %s' % (
+            self.backend, self.workers, seed, summary))
         self.addCleanup(lambda: self.addDetail(
             'server-log', content.text_content(api.log()[-8000:])))
         self._check_answers(shots, databases.history(db.engine))
