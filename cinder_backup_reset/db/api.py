@@ -41,7 +41,8 @@ def _db_conf(conf):
     # NOTE: options oslo.db's engine facade does not accept.
     for key in ('backend', 'use_tpool', 'db_inc_retry_interval',
                 'db_max_retries', 'db_max_retry_interval', 'db_retry_interval',
-                'use_db_reconnect', 'slave_connection', 'mysql_wsrep_sync_wait',
+                'use_db_reconnect', 'slave_connection',
+                'mysql_wsrep_sync_wait',
                 'asyncio_connection', 'asyncio_slave_connection'):
         values.pop(key, None)
     return values
@@ -53,9 +54,16 @@ def get_engine(context=None):
 
 
 def dispose_engine():
-    """Close pooled connections (after fork, or in tests)."""
-    if _CONFIGURED:
-        main_context_manager.writer.get_engine().dispose()
+    """Close pooled connections (after fork, or in tests).
+
+    NOTE: never *starts* the engine facade: starting it connects to the
+    database (retrying [database] max_retries times), and this runs in
+    gunicorn's post_fork hook, so a database that is down while a worker
+    boots would block the worker, then kill it and with it the whole API
+    ("Worker failed to boot"). A facade that never started has nothing to
+    dispose; the worker connects on its first request instead.
+    """
+    main_context_manager.dispose_pool()
 
 
 def _backup_query(context, session, read_deleted=False):
@@ -133,7 +141,6 @@ def _truncate(value, size=FAIL_REASON_MAX):
 
 
 @oslo_db_api.wrap_db_retry(max_retries=5, retry_on_deadlock=True)
-@main_context_manager.writer
 def backup_conditional_update(context, backup_id, expected_status, values,
                               history=None):
     """Compare-and-swap the backup's row; optionally record history.
@@ -145,7 +152,30 @@ def backup_conditional_update(context, backup_id, expected_status, values,
     change and its audit entry commit together or not at all.
 
     Returns the history row (or None).
+
+    :raises DatabaseCommitInDoubt: the connection was lost while the
+        transaction committed, so it may or may not have been applied.
     """
+    committing = []
+    try:
+        with main_context_manager.writer.using(context):
+            entry = _conditional_update(context, backup_id, expected_status,
+                                        values, history)
+            committing.append(True)
+    except db_exc.DBConnectionError as exc:
+        if not committing:
+            raise
+        # NOTE: every statement succeeded and only the COMMIT failed: the
+        # server may have committed before the connection broke (a crash
+        # between its commit and its answer). "No change was made" would
+        # be a lie, so say that the outcome is unknown and how to check.
+        raise exception.DatabaseCommitInDoubt(
+            backup_id=backup_id, request_id=context.request_id) from exc
+    return entry
+
+
+def _conditional_update(context, backup_id, expected_status, values,
+                        history):
     values = dict(values)
     if 'fail_reason' in values:
         values['fail_reason'] = _truncate(values['fail_reason'])
