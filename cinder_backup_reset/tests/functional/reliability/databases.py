@@ -116,6 +116,21 @@ def db_sync(url, config_dir):
             proc.returncode, proc.stdout, proc.stderr))
 
 
+class Engine(fixtures.Fixture):
+    """A SQLAlchemy engine on ``url`` for the test's own reads and writes.
+
+    NOTE: pool_pre_ping, as the tests restart servers under it.
+    """
+
+    def __init__(self, url):
+        super().__init__()
+        self.url = url
+
+    def _setUp(self):
+        self.engine = sa.create_engine(self.url, pool_pre_ping=True)
+        self.addCleanup(self.engine.dispose)
+
+
 def create_backup(engine, status, project_id='p1', **values):
     """Insert a backup row directly; return its id."""
     row = {

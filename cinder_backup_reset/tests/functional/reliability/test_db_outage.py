@@ -47,7 +47,7 @@ class _Outage(testtools.TestCase):
         self.db.execute('CREATE DATABASE cbr')
         self.url = self.db.url('cbr')
         databases.db_sync(self.url, tmp)
-        engine = self.useFixture(_Engine(self.url)).engine
+        engine = self.useFixture(databases.Engine(self.url)).engine
         self.engine = engine
         self.initial = {databases.create_backup(engine, s): s
                         for s in ('restoring', 'error', 'creating')}
@@ -94,18 +94,6 @@ def _errors(log):
     lines = [line for line in log.splitlines()
              if ' ERROR ' in line or 'Unexpected' in line]
     return '\n'.join(lines)[-30000:] or log[-8000:]
-
-
-class _Engine(fixtures.Fixture):
-    def __init__(self, url):
-        super().__init__()
-        self.url = url
-
-    def _setUp(self):
-        import sqlalchemy as sa
-        # NOTE: pre-ping, as the server restarts under this engine too.
-        self.engine = sa.create_engine(self.url, pool_pre_ping=True)
-        self.addCleanup(self.engine.dispose)
 
 
 class _Load:
