@@ -58,6 +58,10 @@ class HeadFirstThreadWorker(gthread.ThreadWorker):
 
     def enqueue_req(self, conn):
         parser = getattr(conn, 'parser', None)
+        if self.cfg.is_ssl:
+            # NOTE: TLS bytes are not a request head; the API does not
+            # terminate TLS itself (a proxy in front does).
+            return super().enqueue_req(conn)
         if getattr(conn, 'head_ready', False) or (
                 parser is not None and parser.unreader.buf.getvalue()):
             # NOTE: a complete head, or bytes the parser already holds
