@@ -7,10 +7,12 @@ simply not found.
 """
 
 import datetime
+import re
 
 from oslo_db import api as oslo_db_api
 from oslo_db import exception as db_exc
 from oslo_db.sqlalchemy import enginefacade
+from oslo_db.sqlalchemy import exc_filters
 from oslo_db.sqlalchemy import utils as sqlalchemyutils
 from oslo_serialization import jsonutils
 from oslo_utils import timeutils
@@ -28,12 +30,50 @@ _CONFIGURED = []
 FAIL_REASON_MAX = 255
 
 
+#: NOTE: PostgreSQL connection failures oslo.db does not recognise: libpq
+#: >= 14 words a refused connection "connection to server at ...
+#: failed", while oslo.db's filter looks for "could not connect to
+#: server" and re-raises anything else as a bare OperationalError, which
+#: the API could only answer with a 500.
+_PG_CONNECTION_LOST = re.compile(
+    r'connection to server (?:at|on) .* failed|could not connect to server|'
+    r'server closed the connection unexpectedly|no connection to the server|'
+    r'terminating connection due to administrator command|'
+    r'connection already closed|the database system is (?:starting up|'
+    r'shutting down|in recovery mode)', re.DOTALL)
+
+
 def configure(conf):
     """Configure the engine facade from ``conf.database`` once per process."""
     if _CONFIGURED:
         return
     main_context_manager.configure(**_db_conf(conf))
+    main_context_manager.append_on_engine_create(_listen_connection_errors)
     _CONFIGURED.append(True)
+
+
+def _listen_connection_errors(engine):
+    # NOTE: ours must run before oslo.db's handler, which re-raises what it
+    # does not recognise and so ends the chain. SQLAlchemy 2 ignores
+    # insert=True for handle_error (a dialect-level event), so take
+    # oslo.db's handler out and put it back after ours.
+    theirs = exc_filters.handler
+    had = sa.event.contains(engine, 'handle_error', theirs)
+    if had:
+        sa.event.remove(engine, 'handle_error', theirs)
+    sa.event.listen(engine, 'handle_error', _connection_error)
+    if had:
+        sa.event.listen(engine, 'handle_error', theirs, retval=True)
+
+
+def _connection_error(ctx):
+    """Raise DBConnectionError for a PostgreSQL server that is gone."""
+    if (ctx.engine is not None and ctx.engine.dialect.name == 'postgresql'
+            and isinstance(ctx.sqlalchemy_exception, sa.exc.OperationalError)
+            and _PG_CONNECTION_LOST.search(str(ctx.original_exception))):
+        # NOTE: and drop the connection from the pool.
+        ctx.is_disconnect = True
+        raise db_exc.DBConnectionError(ctx.sqlalchemy_exception)
 
 
 def _db_conf(conf):

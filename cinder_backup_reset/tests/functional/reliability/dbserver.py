@@ -1,17 +1,22 @@
-"""A MariaDB server of the test's own, which the test can stop and start.
+"""A database server of the test's own, which the test can stop and start.
 
 NOTE: the shared database servers must never be stopped by a test, so the
-outage tests run their own ``mariadbd`` on a free loopback port with a
-data directory in a temp dir (about half a second to start).
+outage tests run their own ``mariadbd`` or PostgreSQL ``postgres`` on a
+free loopback port with a data directory in a temp dir (about a second
+to start). PostgreSQL refuses to run as root; as root the server runs as
+the ``postgres`` system user.
 """
 
+import glob
 import os
+import pwd
 import shutil
 import signal
 import subprocess
 import time
 
 import fixtures
+import psycopg2
 import pymysql
 
 from cinder_backup_reset.tests.functional.fixtures import server
@@ -29,11 +34,29 @@ def _which(names):
     return None
 
 
-def missing():
-    """Why no MariaDB server can be started here, or None."""
+def missing(kind='mariadb'):
+    """Why no ``kind`` server can be started here, or None."""
+    if kind == 'postgresql':
+        if not _pg_bin('initdb'):
+            return 'no PostgreSQL initdb/postgres binaries on this host'
+        if os.geteuid() == 0 and not _pg_user():
+            return 'running as root and there is no postgres user'
+        return None
     if not _which(_SERVERS) or not _which(_INSTALLERS):
         return 'no mariadbd/mariadb-install-db binaries on this host'
     return None
+
+
+def _pg_bin(name):
+    found = sorted(glob.glob('/usr/lib/postgresql/*/bin/%s' % name))
+    return found[-1] if found else shutil.which(name)
+
+
+def _pg_user():
+    try:
+        return pwd.getpwnam('postgres')
+    except KeyError:
+        return None
 
 
 class MariaDBServer(fixtures.Fixture):
@@ -117,3 +140,77 @@ class MariaDBServer(fixtures.Fixture):
                 return f.read()[-4000:]
         except OSError:
             return '(no log)'
+
+
+class PostgreSQLServer(MariaDBServer):
+    """``postgres`` in a temp dir on ``port``; user postgres, trust auth."""
+
+    def _setUp(self):
+        self.base = self.useFixture(fixtures.TempDir()).path
+        self.datadir = os.path.join(self.base, 'data')
+        self.port = server.free_port()
+        self.log_path = os.path.join(self.base, 'postgres.log')
+        self._user = {}
+        if os.geteuid() == 0:
+            entry = _pg_user()
+            os.chown(self.base, entry.pw_uid, entry.pw_gid)
+            self._user = {'user': entry.pw_uid, 'group': entry.pw_gid}
+        proc = subprocess.run(
+            [_pg_bin('initdb'), '-D', self.datadir, '-A', 'trust',
+             '-U', 'postgres', '--no-sync'],
+            capture_output=True, text=True, timeout=120, **self._user)
+        if proc.returncode:
+            raise RuntimeError('initdb failed:\n%s%s' % (proc.stdout,
+                                                         proc.stderr))
+        self.addCleanup(self.stop, kill=True)
+        self.start()
+
+    def url(self, database=''):
+        return ('postgresql+psycopg2://postgres@127.0.0.1:%d/%s'
+                '?connect_timeout=2' % (self.port, database or 'postgres'))
+
+    def start(self):
+        log = open(self.log_path, 'ab')
+        self.process = subprocess.Popen(
+            [_pg_bin('postgres'), '-D', self.datadir, '-p', str(self.port),
+             '-k', self.base, '-c', 'listen_addresses=127.0.0.1',
+             '-c', 'fsync=off', '-c', 'max_connections=200'],
+            stdout=log, stderr=log, start_new_session=True, **self._user)
+        log.close()
+        deadline = time.monotonic() + self.start_timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError('postgres exited:\n%s' % self.log())
+            try:
+                psycopg2.connect(host='127.0.0.1', port=self.port,
+                                 user='postgres', dbname='postgres',
+                                 connect_timeout=1).close()
+                return
+            except psycopg2.OperationalError:
+                time.sleep(0.1)
+        raise RuntimeError('postgres did not start:\n%s' % self.log())
+
+    def stop(self, kill=False):
+        """Stop the server: SIGQUIT (a crash) or SIGINT (a shutdown).
+
+        SIGQUIT is PostgreSQL's immediate shutdown: no checkpoint, and
+        crash recovery at the next start. SIGINT is its fast shutdown
+        (SIGTERM would wait for every client to disconnect).
+
+        NOTE: not SIGKILL: backends of a killed postmaster linger and
+        keep the port and shared memory, so it could not start again.
+        """
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGQUIT if kill else signal.SIGINT)
+        self.process.wait(60)
+
+    def execute(self, sql):
+        conn = psycopg2.connect(host='127.0.0.1', port=self.port,
+                                user='postgres', dbname='postgres')
+        conn.autocommit = True
+        try:
+            with conn.cursor() as cursor:
+                cursor.execute(sql)
+        finally:
+            conn.close()

@@ -1,8 +1,9 @@
 """The database goes away under a running API, then comes back.
 
 Attacks the fault mapping and the connection pool: the test runs its own
-MariaDB (dbserver.MariaDBServer), puts the API on it, and kills the
-database (SIGKILL, as a crash) while clients keep resetting. It checks:
+MariaDB or PostgreSQL (dbserver), puts the API on it, and crashes the
+database (MariaDB SIGKILL, PostgreSQL immediate shutdown) while clients
+keep resetting. It checks:
 
 - while the database is down every request answers 503
   ``serviceUnavailable`` fault JSON with Retry-After within seconds: no
@@ -35,15 +36,20 @@ MAX_FAULT_SECONDS = 5
 RECOVERY_SECONDS = 30
 
 
-class _Outage(testtools.TestCase):
+class _Outage:
+
+    #: 'mariadb' or 'postgresql'
+    kind = None
+    SERVERS = {'mariadb': dbserver.MariaDBServer,
+               'postgresql': dbserver.PostgreSQLServer}
 
     def setUp(self):
         super().setUp()
-        reason = dbserver.missing()
+        reason = dbserver.missing(self.kind)
         if reason:
             self.skipTest(reason)
         tmp = self.useFixture(fixtures.TempDir()).path
-        self.db = self.useFixture(dbserver.MariaDBServer())
+        self.db = self.useFixture(self.SERVERS[self.kind]())
         self.db.execute('CREATE DATABASE cbr')
         self.url = self.db.url('cbr')
         databases.db_sync(self.url, tmp)
@@ -72,7 +78,8 @@ class _Outage(testtools.TestCase):
         fault = resp.json()
         self.assertEqual(['serviceUnavailable'], list(fault))
         self.assertEqual(503, fault['serviceUnavailable']['code'])
-        for leak in ('Traceback', 'pymysql', 'sqlalchemy', 'OperationalError'):
+        for leak in ('Traceback', 'pymysql', 'psycopg2', 'sqlalchemy',
+                     'OperationalError'):
             self.assertNotIn(leak, resp.text)
         self.assertIn('Retry-After', resp.headers)
         self.assertTrue(resp.headers.get('x-openstack-request-id'))
@@ -137,7 +144,7 @@ class _Load:
         return sum(1 for a in self.answers if a[0] == code)
 
 
-class TestDatabaseOutage(_Outage):
+class _CrashUnderLoad(_Outage):
     """Kill the database under load; it comes back; the API recovers."""
 
     def test_crash_under_load(self):
@@ -209,7 +216,7 @@ class TestDatabaseOutage(_Outage):
             self.assertEqual(status, final[backup_id])
 
 
-class TestStartWhileDatabaseDown(_Outage):
+class _StartWhileDown(_Outage):
     """An API (or a new worker) booting during an outage still answers."""
 
     def test_start_during_outage(self):
@@ -223,3 +230,19 @@ class TestStartWhileDatabaseDown(_Outage):
         self.db.start()
         self.wait_recovered(api, backup_id)
         self.assertEqual([], databases.history(self.engine))
+
+
+class TestMariaDBCrash(_CrashUnderLoad, testtools.TestCase):
+    kind = 'mariadb'
+
+
+class TestMariaDBStartWhileDown(_StartWhileDown, testtools.TestCase):
+    kind = 'mariadb'
+
+
+class TestPostgreSQLCrash(_CrashUnderLoad, testtools.TestCase):
+    kind = 'postgresql'
+
+
+class TestPostgreSQLStartWhileDown(_StartWhileDown, testtools.TestCase):
+    kind = 'postgresql'
