@@ -153,5 +153,12 @@ class ServiceUnavailable(CinderBackupResetException):
     code = 503
 
 
+class DatabaseCommitInDoubt(ServiceUnavailable):
+    msg_fmt = ('The database connection was lost while the change to '
+               'backup %(backup_id)s was being committed; it may or may not '
+               'have been applied. Check GET backups/%(backup_id)s/'
+               'status-history for request %(request_id)s before retrying.')
+
+
 class PasteConfigNotFound(CinderBackupResetException):
     msg_fmt = 'Could not find paste config at %(path)s.'

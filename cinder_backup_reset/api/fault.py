@@ -66,7 +66,9 @@ def fault_response(exc, req):
         if code >= 500:
             LOG.error('%s answered %d for request %s: %s',
                       req.path_info, code, request_id, exc)
-        return make_fault(code, message)
+        # NOTE: a 503 is temporary by definition; say when to come back.
+        headers = {'Retry-After': '5'} if code == 503 else None
+        return make_fault(code, message, headers)
     if isinstance(exc, webob.exc.HTTPException):
         headers = {}
         if exc.code == 405 and exc.headers.get('Allow'):

@@ -15,6 +15,7 @@ from gunicorn.app import base as gunicorn_base
 from oslo_config import cfg
 from oslo_log import log as logging
 
+from cinder_backup_reset.cmd import worker
 from cinder_backup_reset.db import api as db_api
 from cinder_backup_reset import exception
 from cinder_backup_reset import service
@@ -30,7 +31,9 @@ def gunicorn_options(conf):
         'bind': ['%s:%d' % (_host(conf.osapi_volume_listen),
                             conf.osapi_volume_listen_port)],
         'workers': conf.osapi_volume_workers,
-        'worker_class': 'gthread',
+        # NOTE: gthread, but request heads are read by the event loop, so
+        # slow clients never hold a thread (see cmd/worker.py).
+        'worker_class': 'cinder_backup_reset.cmd.worker.HeadFirstThreadWorker',
         'threads': conf.wsgi_default_pool_size,
         'keepalive': conf.client_socket_timeout if conf.wsgi_keep_alive
         else 0,
@@ -90,6 +93,7 @@ def main(argv=None):
         LOG.error('Cannot start the API: %s', exc)
         return 1
     options = gunicorn_options(CONF)
+    worker.HeadFirstThreadWorker.head_timeout = CONF.client_header_timeout
     LOG.info('Serving the API on %s with %d worker(s) of %d thread(s)',
              options['bind'][0], options['workers'], options['threads'])
     APIServer(application, options).run()

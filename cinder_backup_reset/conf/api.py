@@ -52,15 +52,27 @@ api_opts = [
                min=1,
                help='Seconds an idle keep-alive connection, or a client that '
                     'stops sending mid-request, is kept before it is closed.'),
+    cfg.IntOpt('client_header_timeout',
+               default=20,
+               min=1,
+               help='Seconds a client has to send a complete request line '
+                    'and headers, on a new or a kept-alive connection. The '
+                    'worker collects request heads in its event loop, so a '
+                    'slow or stalled client never holds one of its '
+                    'wsgi_default_pool_size threads; one that is too slow '
+                    'is disconnected.'),
     cfg.IntOpt('max_header_line',
                default=16384,
                min=1024,
-               help='Maximum size of the request line and of one header '
-                    'line. Larger requests get 400.'),
+               help='Maximum size of the request line (at most 8190) and '
+                    'of one header line. Larger requests are refused by the '
+                    'server (414 or 431) before the application sees '
+                    'them.'),
     cfg.IntOpt('max_header_count',
                default=100,
                min=10,
-               help='Maximum number of request headers.'),
+               help='Maximum number of request headers; more are refused '
+                    '(431).'),
     cfg.IntOpt('graceful_shutdown_timeout',
                default=60,
                min=0,

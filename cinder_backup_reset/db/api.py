@@ -7,10 +7,12 @@ simply not found.
 """
 
 import datetime
+import re
 
 from oslo_db import api as oslo_db_api
 from oslo_db import exception as db_exc
 from oslo_db.sqlalchemy import enginefacade
+from oslo_db.sqlalchemy import exc_filters
 from oslo_db.sqlalchemy import utils as sqlalchemyutils
 from oslo_log import log as logging
 from oslo_serialization import jsonutils
@@ -24,10 +26,24 @@ from cinder_backup_reset import exception
 
 LOG = logging.getLogger(__name__)
 main_context_manager = enginefacade.transaction_context()
+_LISTENING = []
 
 #: NOTE: Cinder truncates fail_reason to its column size; so do we, rather
 #: than failing a reset on a long driver message.
 FAIL_REASON_MAX = 255
+
+
+#: NOTE: PostgreSQL connection failures oslo.db does not recognise: libpq
+#: >= 14 words a refused connection "connection to server at ...
+#: failed", while oslo.db's filter looks for "could not connect to
+#: server" and re-raises anything else as a bare OperationalError, which
+#: the API could only answer with a 500.
+_PG_CONNECTION_LOST = re.compile(
+    r'connection to server (?:at|on) .* failed|could not connect to server|'
+    r'server closed the connection unexpectedly|no connection to the server|'
+    r'terminating connection due to administrator command|'
+    r'connection already closed|the database system is (?:starting up|'
+    r'shutting down|in recovery mode)', re.DOTALL)
 
 
 def configure(conf):
@@ -45,6 +61,34 @@ def configure(conf):
                                        **_db_conf(conf))
     except enginefacade.AlreadyStartedError:
         LOG.debug('Database already configured and started; keeping it.')
+    if not _LISTENING:
+        main_context_manager.append_on_engine_create(
+            _listen_connection_errors)
+        _LISTENING.append(True)
+
+
+def _listen_connection_errors(engine):
+    # NOTE: ours must run before oslo.db's handler, which re-raises what it
+    # does not recognise and so ends the chain. SQLAlchemy 2 ignores
+    # insert=True for handle_error (a dialect-level event), so take
+    # oslo.db's handler out and put it back after ours.
+    theirs = exc_filters.handler
+    had = sa.event.contains(engine, 'handle_error', theirs)
+    if had:
+        sa.event.remove(engine, 'handle_error', theirs)
+    sa.event.listen(engine, 'handle_error', _connection_error)
+    if had:
+        sa.event.listen(engine, 'handle_error', theirs, retval=True)
+
+
+def _connection_error(ctx):
+    """Raise DBConnectionError for a PostgreSQL server that is gone."""
+    if (ctx.engine is not None and ctx.engine.dialect.name == 'postgresql'
+            and isinstance(ctx.sqlalchemy_exception, sa.exc.OperationalError)
+            and _PG_CONNECTION_LOST.search(str(ctx.original_exception))):
+        # NOTE: and drop the connection from the pool.
+        ctx.is_disconnect = True
+        raise db_exc.DBConnectionError(ctx.sqlalchemy_exception)
 
 
 def _db_conf(conf):
@@ -65,8 +109,16 @@ def get_engine(context=None):
 
 
 def dispose_engine():
-    """Close pooled connections (after fork, or in tests)."""
-    main_context_manager.writer.get_engine().dispose()
+    """Close pooled connections (after fork, or in tests).
+
+    NOTE: never *starts* the engine facade: starting it connects to the
+    database (retrying [database] max_retries times), and this runs in
+    gunicorn's post_fork hook, so a database that is down while a worker
+    boots would block the worker, then kill it and with it the whole API
+    ("Worker failed to boot"). A facade that never started has nothing to
+    dispose; the worker connects on its first request instead.
+    """
+    main_context_manager.dispose_pool()
 
 
 def _backup_query(context, session, read_deleted=False):
@@ -183,7 +235,6 @@ def _truncate(value, size=FAIL_REASON_MAX):
 
 
 @oslo_db_api.wrap_db_retry(max_retries=5, retry_on_deadlock=True)
-@main_context_manager.writer
 def backup_conditional_update(context, backup_id, expected_status, values,
                               history=None):
     """Compare-and-swap the backup's row; optionally record history.
@@ -195,7 +246,30 @@ def backup_conditional_update(context, backup_id, expected_status, values,
     change and its audit entry commit together or not at all.
 
     Returns the history row (or None).
+
+    :raises DatabaseCommitInDoubt: the connection was lost while the
+        transaction committed, so it may or may not have been applied.
     """
+    committing = []
+    try:
+        with main_context_manager.writer.using(context):
+            entry = _conditional_update(context, backup_id, expected_status,
+                                        values, history)
+            committing.append(True)
+    except db_exc.DBConnectionError as exc:
+        if not committing:
+            raise
+        # NOTE: every statement succeeded and only the COMMIT failed: the
+        # server may have committed before the connection broke (a crash
+        # between its commit and its answer). "No change was made" would
+        # be a lie, so say that the outcome is unknown and how to check.
+        raise exception.DatabaseCommitInDoubt(
+            backup_id=backup_id, request_id=context.request_id) from exc
+    return entry
+
+
+def _conditional_update(context, backup_id, expected_status, values,
+                        history):
     values = dict(values)
     if 'fail_reason' in values:
         values['fail_reason'] = _truncate(values['fail_reason'])

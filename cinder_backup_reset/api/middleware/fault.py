@@ -11,6 +11,7 @@ from oslo_serialization import jsonutils
 import webob.dec
 
 from cinder_backup_reset.api import fault
+from cinder_backup_reset import exception
 
 
 def _is_fault_body(resp):
@@ -46,6 +47,16 @@ def _message_of(resp):
     return resp.status.split(' ', 1)[-1]
 
 
+def _undecodable_url(environ):
+    """The first URL part of ``environ`` that is not UTF-8, or None."""
+    for key in ('SCRIPT_NAME', 'PATH_INFO', 'QUERY_STRING'):
+        try:
+            environ.get(key, '').encode('latin-1').decode('utf-8')
+        except UnicodeError:
+            return key
+    return None
+
+
 class FaultWrapper(base.ConfigurableMiddleware):
     """Turn every error into Cinder's fault JSON."""
 
@@ -58,7 +69,14 @@ class FaultWrapper(base.ConfigurableMiddleware):
             request_id=req.environ.get('openstack.request_id'),
             global_request_id=req.environ.get('openstack.global_request_id'),
             overwrite=True)
+        bad = _undecodable_url(req.environ)
         try:
+            if bad:
+                # NOTE: webob decodes the path as UTF-8 on first use and
+                # raises UnicodeDecodeError deep in routing (a 500); an
+                # undecodable URL is the client's error.
+                raise exception.Invalid(
+                    'The request URL is not valid UTF-8 (%s).' % bad)
             resp = req.get_response(self.application)
         except Exception as exc:
             resp = fault.fault_response(exc, req)

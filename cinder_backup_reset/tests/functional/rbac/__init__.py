@@ -1,0 +1,1 @@
+"""The authorization matrix (Ironic's YAML RBAC-matrix style)."""
