@@ -17,7 +17,6 @@ import webob
 import fixtures
 
 from cinder_backup_reset.backup.drivers import fake
-from cinder_backup_reset.db import api as db_api
 from cinder_backup_reset import notifier
 from cinder_backup_reset.tests import fixtures as cbr_fixtures
 from cinder_backup_reset.tests.functional.reliability import databases
@@ -55,11 +54,9 @@ class InProcessAPI(fixtures.Fixture):
         self.addCleanup(notifier.reset)
         _impl_test.reset()
         self.addCleanup(_impl_test.reset)
+        # NOTE: the Database fixture points the DB API at its engine;
+        # load_app's configure() then keeps it (the facade has started).
         self.engine = self.useFixture(cbr_fixtures.Database()).engine
-        # NOTE: the Database fixture already points the DB API at its
-        # engine; configuring the (then started) facade again would fail.
-        self.useFixture(fixtures.MockPatchObject(db_api, '_CONFIGURED',
-                                                 [True]))
         self.useFixture(cbr_fixtures.PolicyFixture())
         self.useFixture(fixtures.MockPatchObject(fake.FakeBackupDriver,
                                                  'outcomes', {}))
