@@ -39,7 +39,6 @@ import platform
 import pstats
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -63,6 +62,10 @@ import webob  # noqa: E402
 from cinder_backup_reset.db import api as db_api  # noqa: E402
 from cinder_backup_reset.db import migration  # noqa: E402
 from cinder_backup_reset.db import models  # noqa: E402
+from cinder_backup_reset.tests.functional.fixtures import server as srv  # noqa: E402,E501
+
+free_port = srv.free_port
+write_config = srv.write_config
 
 PROJECT = 'bench'
 ADMIN_HEADERS = {'X-Auth-Token': 'admin:%s' % PROJECT,
@@ -143,22 +146,6 @@ def interleave(funcs, rounds, batch, warmup=2):
             funcs[name](batch)
             samples[name].append((time.perf_counter() - start) / batch)
     return samples
-
-
-def write_config(path, sections):
-    """Write ``{section: {key: value}}`` as an oslo.config file."""
-    with open(path, 'w') as f:
-        for section, values in sections.items():
-            f.write('[%s]\n' % section)
-            for key, value in values.items():
-                f.write('%s = %s\n' % (key, value))
-            f.write('\n')
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
 
 
 def child_env():
