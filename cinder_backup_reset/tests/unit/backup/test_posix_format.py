@@ -199,11 +199,33 @@ class CinderLayoutTest(posix_base.PosixTestCase):
         result = self.driver.verify(self.ctx, backup)
         self.assertEqual('shallow', result.level)
         self.assertEqual(5, result.evidence['object_count'])
+        # Cinder records no object sizes: they are only bounded.
+        self.assertEqual('plausible', result.evidence['object_size_check'])
+        self.assertIn('object sizes plausible', result.evidence['checks'])
         result = self.driver.verify(self.ctx, backup, deep=True)
         self.assertEqual('deep', result.level)
         self.assertEqual(len(data), result.evidence['bytes_verified'])
         self.assertEqual(10, result.evidence['blocks_verified'])
         json.dumps(result.evidence)
+
+    def test_cinder_truncated_compressed_object_caught_deep(self):
+        # Without recorded sizes a half-length zlib object looks plausible
+        # to shallow verify; deep verify still finds it.
+        backup = self.build(posix_base.sample_data(5 * 8192))
+        with open(os.path.join(self.container(backup),
+                               backup.service_metadata + '_metadata')) as f:
+            metadata = json.load(f)
+        self.assertNotIn('extra_metadata', metadata)
+        name = next(n for o in metadata['objects'] for n, i in o.items()
+                    if i['compression'] == 'zlib')
+        path = os.path.join(self.container(backup), name)
+        os.truncate(path, os.path.getsize(path) // 2)
+        self.driver.verify(self.ctx, backup)
+        exc = self.assertRaises(exception.BackupVerifyFailed,
+                                self.driver.verify, self.ctx, backup,
+                                deep=True)
+        self.assertIn(name, exc.reason)
+        self.assertIn('first bad block', exc.reason)
 
     def test_cinder_backup_restores(self):
         data = posix_base.sample_data(3 * 8192 + 100)
