@@ -8,6 +8,16 @@ start with the object prefix kept in ``backups.service_metadata``:
 * ``<prefix>_sha256file``: ``chunk_size`` and the sha256 of every block;
 * ``<prefix>_metadata``: the object list, written last.
 
+Our writer also records, in the metadata's optional ``extra_metadata``
+field, the stored (on-disk) size of every object::
+
+    "extra_metadata": {"object_sizes": {"<object name>": <bytes>, ...}}
+
+Cinder writes ``extra_metadata`` only when its driver returns some (its
+posix and NFS drivers never do) and hands it, on restore, to the driver's
+object reader, which for posix ignores it; so such a backup stays
+restorable by Cinder, and a backup written by Cinder simply has no sizes.
+
 This module only knows names and the two JSON documents; reading and
 writing data objects lives in posix_codec, posix_writer and posix_verify.
 """
@@ -24,6 +34,8 @@ DIR_MODE = 0o770
 
 METADATA_SUFFIX = '_metadata'
 SHA256_SUFFIX = '_sha256file'
+EXTRA_METADATA = 'extra_metadata'
+OBJECT_SIZES = 'object_sizes'
 
 #: configuration value -> the name stored in each object's ``compression``
 _ALGORITHMS = {
@@ -144,6 +156,43 @@ def object_entries(metadata):
                               'or length' % name)
         entries.append((name, info))
     return entries
+
+
+def extra_metadata(object_sizes):
+    """The ``extra_metadata`` value recording ``{name: stored bytes}``.
+
+    None when there is nothing to record: like Cinder, the field is then
+    left out of the metadata.
+    """
+    if not object_sizes:
+        return None
+    return {OBJECT_SIZES: dict(object_sizes)}
+
+
+def recorded_sizes(metadata):
+    """``{name: stored bytes}`` recorded by our writer, or None.
+
+    None when the metadata has no ``extra_metadata.object_sizes`` (a
+    backup written by Cinder). Raises FormatError when the sizes are
+    there but are not a mapping of names to non-negative integers.
+    """
+    extra = metadata.get(EXTRA_METADATA)
+    if extra is None:
+        return None
+    if not isinstance(extra, dict):
+        raise FormatError('metadata "%s" is not an object' % EXTRA_METADATA)
+    # NOTE: another driver could one day record something else here;
+    # only our key means anything to us.
+    sizes = extra.get(OBJECT_SIZES)
+    if sizes is None:
+        return None
+    if not isinstance(sizes, dict) or not all(
+            isinstance(v, int) and not isinstance(v, bool) and v >= 0
+            for v in sizes.values()):
+        raise FormatError('metadata "%s.%s" is not an object of object '
+                          'names and sizes in bytes'
+                          % (EXTRA_METADATA, OBJECT_SIZES))
+    return sizes
 
 
 def list_objects(container_path, prefix):

@@ -4,6 +4,10 @@ Reads the metadata file, the head and tail of the sha256 file, and the
 directory entries with their sizes; no data object is opened, so the cost
 grows with the number of objects only. Damage raises ``Damage`` with a
 reason meant for an operator and the evidence gathered so far.
+
+Object sizes are checked exactly when the writer recorded them
+(``extra_metadata.object_sizes``, see posix_format), and only for
+plausibility otherwise (a backup written by Cinder).
 """
 
 import json
@@ -155,6 +159,7 @@ def shallow(root, backup):
         metadata = fmt.load(meta_path)
         sha_doc, sha_index = read_sha256file(sha_path)
         entries = fmt.object_entries(metadata)
+        recorded = fmt.recorded_sizes(metadata)
     except (fmt.FormatError, OSError) as exc:
         fail(str(exc))
     checks.append('metadata and sha256 file parse')
@@ -198,9 +203,14 @@ def shallow(root, backup):
     if not isinstance(chunk_size, int) or chunk_size <= 0:
         fail('the sha256 file has no valid chunk_size')
     evidence.update(chunk_size=chunk_size, sha256_count=sha_index.count)
-    stored_total = _check_object_sizes(path, entries, fail)
-    evidence.update(stored_bytes=stored_total)
-    checks.append('object sizes plausible')
+    if recorded is not None:
+        _check_recorded_names(names, recorded, evidence, fail)
+    stored_total = _check_object_sizes(path, entries, recorded, fail)
+    evidence.update(stored_bytes=stored_total,
+                    object_size_check='plausible' if recorded is None
+                    else 'exact')
+    checks.append('object sizes plausible' if recorded is None else
+                  'object sizes exact (recorded by the writer)')
     volume_bytes = _check_layout(backup, entries, chunk_size, fail)
     evidence.update(data_bytes=sum(i['length'] for _n, i in entries),
                     volume_bytes=volume_bytes)
@@ -211,7 +221,42 @@ def shallow(root, backup):
     return evidence, entries, sha_index
 
 
-def _check_object_sizes(path, entries, fail):
+def _check_recorded_names(names, recorded, evidence, fail):
+    """The writer recorded a size for exactly the metadata's objects."""
+    unrecorded = sorted(set(names) - set(recorded))
+    unknown = sorted(set(recorded) - set(names))
+    if not unrecorded and not unknown:
+        return
+    evidence.update(objects_without_size=unrecorded[:10],
+                    sizes_of_unknown_objects=unknown[:10])
+    parts = []
+    if unrecorded:
+        parts.append('%d object(s) have no recorded size (first: %s)'
+                     % (len(unrecorded), unrecorded[0]))
+    if unknown:
+        parts.append('%d recorded size(s) are for objects not in the '
+                     'object list (first: %s)' % (len(unknown), unknown[0]))
+    fail('the object sizes in %s.%s do not match the metadata\'s object '
+         'list: %s' % (fmt.EXTRA_METADATA, fmt.OBJECT_SIZES,
+                       '; '.join(parts)))
+
+
+def _check_exact_size(name, stored, expected, fail):
+    if stored < expected:
+        fail('object %s is truncated: it is %s on disk but the writer '
+             'recorded %d bytes' % (name, '%d bytes' % stored if stored
+                                    else 'empty (0 bytes)', expected))
+    if stored > expected:
+        fail('object %s is %d bytes on disk, more than the %d bytes the '
+             'writer recorded (appended to or overwritten)'
+             % (name, stored, expected))
+
+
+def _check_object_sizes(path, entries, recorded, fail):
+    """Sizes on disk: exact if ``recorded`` ({name: bytes}), else bounds.
+
+    Returns the total stored bytes.
+    """
     total = 0
     for name, info in entries:
         try:
@@ -220,6 +265,10 @@ def _check_object_sizes(path, entries, fail):
             fail('object %s: %s' % (name, exc))
         stored = os.stat(os.path.join(path, name)).st_size
         total += stored
+        if recorded is not None:
+            _check_exact_size(name, stored, recorded[name], fail)
+        # NOTE: the bounds below still apply with recorded sizes: they
+        # also catch a metadata file whose lengths and sizes disagree.
         length = info['length']
         if length == 0:
             fail('object %s has length 0; Cinder never writes empty '

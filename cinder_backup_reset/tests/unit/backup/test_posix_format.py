@@ -45,10 +45,12 @@ def independent_read(root, backup_id, volume_id):
                                   indent=2).encode('utf-8')
     assert raw_sha == json.dumps(shas, sort_keys=True,
                                  indent=2).encode('utf-8')
-    assert set(metadata) == {'version', 'backup_id', 'volume_id',
-                             'backup_name', 'backup_description',
-                             'created_at', 'parent_id', 'objects',
-                             'volume_meta'}, sorted(metadata)
+    # extra_metadata is optional: Cinder writes it only when its driver
+    # returns some, and its posix driver's reader ignores it.
+    assert set(metadata) - {'extra_metadata'} == {
+        'version', 'backup_id', 'volume_id', 'backup_name',
+        'backup_description', 'created_at', 'parent_id', 'objects',
+        'volume_meta'}, sorted(metadata)
     assert set(shas) == {'version', 'backup_id', 'volume_id', 'backup_name',
                          'backup_description', 'created_at', 'chunk_size',
                          'sha256s'}, sorted(shas)
@@ -76,6 +78,14 @@ def independent_read(root, backup_id, volume_id):
         data += chunk
     assert sorted(expected_names) == sorted(
         n for n in names if n not in (meta[0], prefix + '_sha256file'))
+    if 'extra_metadata' in metadata:
+        # What we record there: the stored size of every object, and
+        # nothing else; the field is left out rather than empty.
+        extra = metadata['extra_metadata']
+        assert set(extra) == {'object_sizes'}, extra
+        assert extra['object_sizes'] == {
+            n: os.path.getsize(os.path.join(directory, n))
+            for n in expected_names}, extra
     size = shas['chunk_size']
     blocks = [hashlib.sha256(data[i:i + size]).hexdigest()
               for i in range(0, len(data), size)]
@@ -101,6 +111,18 @@ class FormatFidelityTest(posix_base.PosixTestCase):
         self.assertEqual('2024-05-06 07:08:09', metadata['created_at'])
         self.assertEqual('bk', metadata['backup_name'])
         self.assertIsNone(metadata['parent_id'])
+        # independent_read checked the sizes against the files.
+        self.assertEqual(backup.object_count, len(
+            metadata['extra_metadata']['object_sizes']))
+
+    def test_sizes_recorded_for_every_algorithm(self):
+        data = posix_base.sample_data(6 * posix_base.BLOCK)
+        for algorithm in ('none', 'zlib', 'gzip', 'bz2', 'zstd'):
+            backup = self.make_backup(data, algorithm=algorithm)
+            got, metadata, _shas, _dir = independent_read(
+                self.root, backup.id, backup.volume_id)
+            self.assertEqual(data, got)
+            self.assertIn('extra_metadata', metadata)
 
     def test_modes(self):
         backup = self.make_backup(posix_base.sample_data(9000))
@@ -177,11 +199,33 @@ class CinderLayoutTest(posix_base.PosixTestCase):
         result = self.driver.verify(self.ctx, backup)
         self.assertEqual('shallow', result.level)
         self.assertEqual(5, result.evidence['object_count'])
+        # Cinder records no object sizes: they are only bounded.
+        self.assertEqual('plausible', result.evidence['object_size_check'])
+        self.assertIn('object sizes plausible', result.evidence['checks'])
         result = self.driver.verify(self.ctx, backup, deep=True)
         self.assertEqual('deep', result.level)
         self.assertEqual(len(data), result.evidence['bytes_verified'])
         self.assertEqual(10, result.evidence['blocks_verified'])
         json.dumps(result.evidence)
+
+    def test_cinder_truncated_compressed_object_caught_deep(self):
+        # Without recorded sizes a half-length zlib object looks plausible
+        # to shallow verify; deep verify still finds it.
+        backup = self.build(posix_base.sample_data(5 * 8192))
+        with open(os.path.join(self.container(backup),
+                               backup.service_metadata + '_metadata')) as f:
+            metadata = json.load(f)
+        self.assertNotIn('extra_metadata', metadata)
+        name = next(n for o in metadata['objects'] for n, i in o.items()
+                    if i['compression'] == 'zlib')
+        path = os.path.join(self.container(backup), name)
+        os.truncate(path, os.path.getsize(path) // 2)
+        self.driver.verify(self.ctx, backup)
+        exc = self.assertRaises(exception.BackupVerifyFailed,
+                                self.driver.verify, self.ctx, backup,
+                                deep=True)
+        self.assertIn(name, exc.reason)
+        self.assertIn('first bad block', exc.reason)
 
     def test_cinder_backup_restores(self):
         data = posix_base.sample_data(3 * 8192 + 100)
