@@ -153,8 +153,6 @@ class BackupResetManager:
             verification=verification, reason=reason)
         if dry_run:
             return outcome
-        notifier.notify_backup_usage(context, backup, 'reset_status.start',
-                                     conf=self.conf)
         history = db_api.backup_conditional_update(
             context, backup.id, seen, values,
             history={'from_status': seen, 'to_status': values['status'],
@@ -167,6 +165,11 @@ class BackupResetManager:
                  '%(user)s (verification %(verified)s).',
                  {'id': backup.id, 'from': seen, 'to': values['status'],
                   'user': context.user_id, 'verified': verified})
+        # NOTE: both notifications go out once the change has committed, so
+        # a reset that changes nothing (refused, lost race, dry run) never
+        # leaves a .start without its .end for metering to puzzle over.
+        notifier.notify_backup_usage(context, backup, 'reset_status.start',
+                                     conf=self.conf)
         notifier.notify_backup_usage(context, backup, 'reset_status.end',
                                      conf=self.conf, **_new_fields(values))
         return outcome

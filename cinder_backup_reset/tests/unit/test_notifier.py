@@ -1,6 +1,7 @@
 """Notifications of a reset: Cinder's event types, publisher and payload."""
 
 from cinder_backup_reset.backup.drivers import fake
+from cinder_backup_reset.db import api as db_api
 from cinder_backup_reset import exception
 from cinder_backup_reset import manager
 from cinder_backup_reset.tests import base
@@ -49,6 +50,11 @@ class TestResetNotifications(base.TestCase):
         self.assertRaises(exception.BackupStatusConflict,
                           self.mgr.reset_status, self.admin, backup,
                           'error', expected_status='restoring')
+        raced = self.create_backup(status='creating')
+        db_api.backup_conditional_update(self.admin, raced.id, 'creating',
+                                         {'status': 'deleting'})
+        self.assertRaises(exception.BackupStatusConflict,
+                          self.mgr.reset_status, self.admin, raced, 'error')
         no_service = self.create_backup(status='creating', service=None)
         self.assertRaises(exception.BackupNothingToVerify,
                           self.mgr.reset_status, self.admin, no_service,
