@@ -33,25 +33,6 @@ class RequestContext(context.RequestContext):
                       'user_id': self.user_id}
         return policy.authorize(self, action, target, do_raise=fatal)
 
-    def elevated(self):
-        """A copy of this context with admin rights, for internal reads."""
-        ctx = self.__class__.from_dict(self.to_dict())
-        ctx.is_admin = True
-        if 'admin' not in ctx.roles:
-            ctx.roles = list(ctx.roles) + ['admin']
-        return ctx
-
-    @classmethod
-    def from_dict(cls, values):
-        return cls(
-            user_id=values.get('user_id'),
-            project_id=values.get('project_id'),
-            roles=values.get('roles', []),
-            is_admin=values.get('is_admin'),
-            request_id=values.get('request_id'),
-            global_request_id=values.get('global_request_id'),
-            overwrite=False)
-
 
 def get_admin_context():
     """A context for service-internal work (manage commands)."""

@@ -71,11 +71,6 @@ class PolicyNotAuthorized(NotAuthorized):
     msg_fmt = "Policy doesn't allow %(action)s to be performed."
 
 
-class NotAuthenticated(CinderBackupResetException):
-    msg_fmt = 'Authentication required: %(reason)s.'
-    code = 401
-
-
 class NotFound(CinderBackupResetException):
     msg_fmt = 'Resource could not be found.'
     code = 404

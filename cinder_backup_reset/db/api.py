@@ -103,7 +103,7 @@ def _db_conf(conf):
     return values
 
 
-def get_engine(context=None):
+def get_engine():
     """The writer engine (for migrations, benchmarks and tests)."""
     return main_context_manager.writer.get_engine()
 
@@ -348,8 +348,3 @@ def history_to_dict(entry):
         'evidence': jsonutils.loads(entry.evidence or '{}'),
         'created_at': created,
     }
-
-
-def is_connection_error(exc):
-    """True when ``exc`` means the database cannot be reached."""
-    return isinstance(exc, (db_exc.DBConnectionError,))
