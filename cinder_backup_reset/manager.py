@@ -160,7 +160,7 @@ class BackupResetManager:
                      'evidence': _history_evidence(verification)})
         outcome.applied = True
         outcome.status = values['status']
-        outcome.history = db_api.history_to_dict(history)
+        outcome.history = history
         LOG.info('Backup %(id)s reset from %(from)s to %(to)s by user '
                  '%(user)s (verification %(verified)s).',
                  {'id': backup.id, 'from': seen, 'to': values['status'],

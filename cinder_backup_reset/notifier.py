@@ -33,6 +33,23 @@ def get_notifier(conf=cfg.CONF, host=None):
     return _NOTIFIERS[host]
 
 
+def enabled(conf=cfg.CONF):
+    """Whether any notification driver is configured.
+
+    The options exist once a notifier was made (get_notifier registers
+    them through oslo.messaging).
+
+    NOTE: oslo.messaging's Notifier.is_enabled() is true for an empty
+    driver list (only ``noop`` counts as off), and the default is empty:
+    every reset built two payloads and serialized its context for no
+    driver at all.
+    """
+    get_notifier(conf)
+    drivers = [d for d in conf.oslo_messaging_notifications.driver
+               if d != 'noop']
+    return bool(drivers)
+
+
 def notify_retry(conf):
     """How often to retry a notification the broker did not take.
 
@@ -86,7 +103,7 @@ def notify_backup_usage(context, backup, event_suffix, conf=cfg.CONF,
     an error for the operator, so failures to notify are logged, not raised.
     """
     notifier = get_notifier(conf)
-    if not notifier.is_enabled():
+    if not enabled(conf):
         return
     try:
         notifier.info(context.to_dict(), 'backup.%s' % event_suffix,

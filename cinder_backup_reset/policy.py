@@ -1,9 +1,11 @@
 """The oslo.policy enforcer of the service."""
 
+import inspect
 import sys
 import time
 
 from oslo_config import cfg
+from oslo_policy import _checks
 from oslo_policy import opts as policy_opts
 from oslo_policy import policy
 
@@ -36,6 +38,35 @@ class Enforcer(policy.Enforcer):
             self._next_look = now + RELOAD_INTERVAL
             super().load_rules(force_reload)
 
+
+_TAKES_CURRENT_RULE = {}
+
+
+def _check(rule, target, creds, enforcer, current_rule):
+    """oslo.policy's ``_checks._check``, remembering each check's arity.
+
+    NOTE: oslo.policy decides whether a check takes ``current_rule`` by
+    calling inspect.getfullargspec on every evaluation of every check: a
+    reset evaluates eleven, and that inspection was a tenth of a reset's
+    CPU. Python calls ``type(rule).__call__``, so the answer is a property
+    of the check's class and can be remembered per class.
+    """
+    cls = type(rule)
+    takes = _TAKES_CURRENT_RULE.get(cls)
+    if takes is None:
+        takes = len(inspect.getfullargspec(rule.__call__).args) > 4
+        _TAKES_CURRENT_RULE[cls] = takes
+    if takes:
+        return rule(target, creds, enforcer, current_rule)
+    return rule(target, creds, enforcer)
+
+
+_ORIGINAL_CHECK = _checks._check
+_EXPECTED_ARGS = ['rule', 'target', 'creds', 'enforcer', 'current_rule']
+if inspect.getfullargspec(_ORIGINAL_CHECK).args == _EXPECTED_ARGS:
+    # NOTE: only while oslo.policy's helper still has the signature this
+    # replacement was written against; otherwise keep theirs, slower.
+    _checks._check = _check
 
 # NOTE: Cinder's default file name, so an operator's policy.yaml is found.
 policy_opts.set_defaults(cfg.CONF, 'policy.yaml')

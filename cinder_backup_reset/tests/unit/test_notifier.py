@@ -1,9 +1,12 @@
 """Notifications of a reset: Cinder's event types, publisher and payload."""
 
+import fixtures as fx
+
 from cinder_backup_reset.backup.drivers import fake
 from cinder_backup_reset.db import api as db_api
 from cinder_backup_reset import exception
 from cinder_backup_reset import manager
+from cinder_backup_reset import notifier
 from cinder_backup_reset.tests import base
 from cinder_backup_reset.tests import fixtures
 
@@ -64,7 +67,6 @@ class TestResetNotifications(base.TestCase):
     def test_off_by_default(self):
         self.conf_fixture.config(driver=[],
                                  group='oslo_messaging_notifications')
-        from cinder_backup_reset import notifier
         notifier.reset()
         backup = self.create_backup(status='creating')
         self.mgr.reset_status(self.admin, backup, 'error')
@@ -100,3 +102,30 @@ class TestBrokerOutage(base.TestCase):
         self.assertEqual('error', result.status)
         self.assertLess(time.monotonic() - started, 10)
         self.assertEqual('error', self.get_backup(backup.id).status)
+
+
+class TestEnabled(base.TestCase):
+
+    def _enabled(self, drivers):
+        self.conf_fixture.config(driver=drivers,
+                                 group='oslo_messaging_notifications')
+        return notifier.enabled(self.conf)
+
+    def test_no_driver_is_off(self):
+        # NOTE: oslo.messaging's Notifier.is_enabled() says True here.
+        self.assertFalse(self._enabled([]))
+
+    def test_noop_is_off(self):
+        self.assertFalse(self._enabled(['noop']))
+
+    def test_a_real_driver_is_on(self):
+        self.assertTrue(self._enabled(['messagingv2']))
+        self.assertTrue(self._enabled(['noop', 'log']))
+
+    def test_off_builds_no_payload(self):
+        self._enabled([])
+        spy = self.useFixture(fx.MockPatchObject(
+            notifier, 'usage_from_backup')).mock
+        notifier.notify_backup_usage(self.admin, self.create_backup(),
+                                     'reset_status.end', conf=self.conf)
+        spy.assert_not_called()

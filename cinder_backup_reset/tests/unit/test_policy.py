@@ -110,3 +110,74 @@ class TestEnforcement(base.TestCase):
         policy.init()._next_look = 0.0
         self.assertRaises(exception.PolicyNotAuthorized, member.can,
                           self.RESET, {'project_id': 'p1'})
+
+
+class _LegacyCheck:
+    """A third-party check written before ``current_rule`` existed."""
+
+    def __init__(self):
+        self.calls = []
+
+    def __call__(self, target, creds, enforcer):
+        self.calls.append((target, creds))
+        return target.get('ok', False)
+
+
+class _ModernCheck(_LegacyCheck):
+
+    def __call__(self, target, creds, enforcer, current_rule=None):
+        self.calls.append(current_rule)
+        return True
+
+
+class TestCheckDispatch(base.TestCase):
+    """The remembered-arity replacement of oslo.policy's _check."""
+
+    def test_installed(self):
+        from oslo_policy import _checks
+        self.assertIs(policy._check, _checks._check)
+
+    def test_legacy_checks_get_three_arguments(self):
+        check = _LegacyCheck()
+        self.assertTrue(policy._check(check, {'ok': True}, {}, None, 'r'))
+        self.assertFalse(policy._check(check, {}, {}, None, 'r'))
+        self.assertEqual(2, len(check.calls))
+
+    def test_modern_checks_get_the_current_rule(self):
+        check = _ModernCheck()
+        self.assertTrue(policy._check(check, {}, {}, None, 'the:rule'))
+        self.assertEqual(['the:rule'], check.calls)
+
+    def test_arity_is_inspected_once_per_class(self):
+        self.useFixture(fx.MockPatchObject(
+            policy, '_TAKES_CURRENT_RULE', {}))
+        spy = self.useFixture(fx.MockPatchObject(
+            policy.inspect, 'getfullargspec',
+            side_effect=policy.inspect.getfullargspec)).mock
+        for _ in range(5):
+            policy._check(_ModernCheck(), {}, {}, None, 'r')
+            policy._check(_LegacyCheck(), {}, {}, None, 'r')
+        self.assertEqual(2, spy.call_count)
+
+    def test_same_verdicts_as_oslo_policy(self):
+        # NOTE: every default rule, for each persona, through the real
+        # enforcer: the replacement must never change a decision.
+        targets = [{'project_id': 'p1', 'user_id': 'u'},
+                   {'project_id': 'p2', 'user_id': 'v'}]
+        personas = [['admin'], ['member'], ['reader'], []]
+        from oslo_policy import _checks
+        enforcer = policy.init()
+        ours = []
+        theirs = []
+        for results, impl in ((ours, policy._check),
+                              (theirs, policy._ORIGINAL_CHECK)):
+            self.useFixture(fx.MockPatchObject(_checks, '_check', impl))
+            for rule in policies.list_rules():
+                for roles in personas:
+                    for target in targets:
+                        results.append(enforcer.authorize(
+                            rule.name, target,
+                            _ctx(roles).to_policy_values()))
+        self.assertEqual(theirs, ours)
+        self.assertIn(True, ours)
+        self.assertIn(False, ours)

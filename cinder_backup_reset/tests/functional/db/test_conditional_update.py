@@ -61,7 +61,7 @@ class _CompareAndSwapMixin:
             _ctxt(), self.backup.id, 'error', {'status': 'available'},
             history=_HISTORY)
         self.assertEqual('available', self._status())
-        self.assertEqual('available', entry.to_status)
+        self.assertEqual('available', entry['to_status'])
         self.assertEqual(1, self._count_history())
 
     def test_conflict_writes_nothing(self):
