@@ -121,13 +121,13 @@ class _RaceMixin(_CompareAndSwapMixin):
         saw_waiter = []
         real_history_add = db_api._history_add
 
-        def history_add_after_loser_queues(ctxt, backup_id, history):
+        def history_add_after_loser_queues(conn, ctxt, backup_id, history):
             # NOTE: only the winner gets here, between its UPDATE and its
             # commit, holding the row lock. Keep it until the other
             # caller's UPDATE is queued behind that lock, so the race is
             # real rather than two calls one after the other.
             saw_waiter.append(self._wait_for_lock_waiter())
-            return real_history_add(ctxt, backup_id, history)
+            return real_history_add(conn, ctxt, backup_id, history)
 
         results = [None, None]
         start = threading.Barrier(2)
@@ -157,7 +157,7 @@ class _RaceMixin(_CompareAndSwapMixin):
         conflicts = [r for r in results
                      if isinstance(r, exception.BackupStatusConflict)]
         wins = [r for r in results
-                if isinstance(r, models.BackupStatusHistory)]
+                if isinstance(r, dict) and r.get('to_status') == 'available']
         self.assertEqual((1, 1), (len(wins), len(conflicts)), results)
         self.assertEqual([True], saw_waiter,
                          'the loser never queued behind the row lock')
