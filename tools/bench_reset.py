@@ -191,6 +191,7 @@ class Database:
         # NOTE: oslo.db's engine (SQLite pragmas, MySQL sql_mode) as the
         # service itself would create it.
         self.engine = engines.create_engine(self.url)
+        db_api.tune_sqlite(self.engine)
         migration.db_sync(self.engine)
         return self
 

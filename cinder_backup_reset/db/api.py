@@ -73,12 +73,15 @@ def configure(conf):
     if not _LISTENING:
         main_context_manager.append_on_engine_create(
             _listen_connection_errors)
-        main_context_manager.append_on_engine_create(_tune_sqlite)
+        main_context_manager.append_on_engine_create(tune_sqlite)
         _LISTENING.append(True)
 
 
-def _tune_sqlite(engine):
+def tune_sqlite(engine):
     """Pool an SQLite file's connections and set its journal mode.
+
+    The engine facade runs this on every engine it creates; tools that
+    build their own engine (the benchmark) call it to match the service.
 
     NOTE: oslo.db gives SQLite files a NullPool: every transaction opened
     a new connection, and SQLite re-read and parsed the schema on its

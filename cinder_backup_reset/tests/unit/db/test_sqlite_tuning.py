@@ -24,7 +24,7 @@ class TestTuneSQLite(base.BaseTestCase):
     def _engine(self, url=None):
         engine = engines.create_engine(url or 'sqlite:///' + self.path)
         self.addCleanup(engine.dispose)
-        db_api._tune_sqlite(engine)
+        db_api.tune_sqlite(engine)
         return engine
 
     def _journal_mode(self, engine):
@@ -75,7 +75,7 @@ class TestTuneSQLite(base.BaseTestCase):
     def test_other_backends_are_left_alone(self):
         engine = sa.create_engine('mysql+pymysql://u:p@127.0.0.1/x')
         before = engine.pool
-        db_api._tune_sqlite(engine)
+        db_api.tune_sqlite(engine)
         self.assertIs(before, engine.pool)
 
     def test_threads_share_the_pool(self):
