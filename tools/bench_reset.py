@@ -11,7 +11,9 @@ interleaved), never absolute pass/fail times: the machine is shared.
 2. over HTTP: sequential keep-alive resets against the real server versus
    a bare webob app served by the same gunicorn set-up (goal: <= 2.5), and
    requests per second of 1 and 2 workers with several clients (goal:
-   2 workers >= 1.7 x 1 worker);
+   2 workers >= 1.7 x 1 worker), with the CPU the load generator, the
+   server and everything else used meanwhile (the clients are the
+   single-process load generator of tools/bench_loadgen.py);
 3. scale: reset latency and ``backups/detail?limit=N`` with 1,000,000
    backup rows versus 1,000 (goals: <= 1.2 and <= 1.5).
 
@@ -33,7 +35,6 @@ import http.client
 import importlib.util
 import io
 import json
-import multiprocessing
 import os
 import platform
 import pstats
@@ -50,6 +51,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # NOTE: the package may be installed editable from another checkout;
 # benchmark the code next to this file.
 sys.path.insert(0, REPO)
+sys.path.insert(1, os.path.join(REPO, 'tools'))
 
 from oslo_config import cfg  # noqa: E402
 from oslo_db.sqlalchemy import enginefacade  # noqa: E402
@@ -59,6 +61,7 @@ from oslo_utils import timeutils  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 import webob  # noqa: E402
 
+import bench_loadgen as loadgen  # noqa: E402
 from cinder_backup_reset.db import api as db_api  # noqa: E402
 from cinder_backup_reset.db import migration  # noqa: E402
 from cinder_backup_reset.db import models  # noqa: E402
@@ -519,38 +522,61 @@ class Client:
                     resp.status, body[:300]))
 
 
-def _client_loop(port, backup_id, status, start, duration, results):
-    client = Client(port, backup_id, status)
-    client.run(1)
-    start.wait()
-    deadline = time.monotonic() + duration
-    done = 0
-    while time.monotonic() < deadline:
-        client.run(1)
-        done += 1
-    results.put((backup_id, done, client.toggle.status))
+def reset_connection(port, backup_id, status='available'):
+    """One keep-alive connection resetting one backup back and forth.
+
+    Its requests are built once; its ``label`` is the backup's status
+    after the last reset answered.
+    """
+    path = '/v3/%s/backups/%s/action' % (PROJECT, backup_id)
+    toggle = Toggle(status)
+    order = (toggle.next(), toggle.next())
+    return loadgen.Connection(
+        port, [loadgen.request_bytes(port, 'POST', path, ADMIN_HEADERS,
+                                     reset_body(s)) for s in order],
+        labels=order, initial=status)
 
 
-def throughput(port, statuses, duration):
-    """Requests per second of len(statuses) concurrent clients."""
-    ctx = multiprocessing.get_context('fork')
-    start, results = ctx.Event(), ctx.Queue()
-    procs = [ctx.Process(target=_client_loop,
-                         args=(port, bid, status, start, duration, results))
-             for bid, status in statuses.items()]
-    for proc in procs:
-        proc.start()
-    # NOTE: let every client connect and warm up before the clock starts.
-    time.sleep(0.5)
-    start.set()
-    total = 0
-    for _ in procs:
-        backup_id, done, status = results.get(timeout=duration + 60)
-        statuses[backup_id] = status
-        total += done
-    for proc in procs:
-        proc.join()
-    return total / duration
+def throughput(server, statuses, duration, warmup=0.25):
+    """One window of len(statuses) concurrent clients on ``server``.
+
+    Every client is a keep-alive connection of this one process
+    (tools/bench_loadgen.py) resetting its own backup; ``statuses`` is
+    updated. Returns a dict: requests/s, the load generator's CPU as a
+    share of the window, the server's CPU seconds per request, the busy
+    share of the host's CPUs and the part of it neither the server nor
+    the load generator used (the database server, other processes), and
+    each worker's share of the workers' CPU.
+    """
+    conns = [reset_connection(server.port, backup_id, status)
+             for backup_id, status in statuses.items()]
+    try:
+        # NOTE: let every connection reach its worker and the workers
+        # open their database connections before the clock starts.
+        loadgen.drive(conns, warmup)
+        pids = loadgen.process_group(server.process.pid)
+        window = loadgen.drive(
+            conns, duration,
+            probe=lambda: (loadgen.cpu_seconds(pids), loadgen.host_cpu()))
+    finally:
+        for conn in conns:
+            conn.close()
+    for backup_id, conn in zip(statuses, conns):
+        statuses[backup_id] = conn.label
+    (cpu0, host0), (cpu1, host1) = window.before, window.after
+    used = {pid: cpu1[pid] - cpu0[pid] for pid in pids}
+    workers = sorted((used[pid] for pid in pids
+                      if pid != server.process.pid), reverse=True)
+    host = (host1[0] - host0[0]) / max(host1[1] - host0[1], 1)
+    capacity = window.seconds * (os.cpu_count() or 1)
+    return {
+        'rate': window.rate,
+        'client': window.client_cpu / window.seconds,
+        'server': sum(used.values()) / max(window.requests, 1),
+        'host': host,
+        'others': host - (sum(used.values()) + window.client_cpu) / capacity,
+        'split': [w / (sum(workers) or 1) for w in workers],
+    }
 
 
 # --------------------------------------------------------------- sections
@@ -596,17 +622,41 @@ def section_http(plan, base_config, state_path, driver, ids, statuses):
 
         clients = {i: statuses[i] for i in ids[1:1 + CLIENTS]}
         rounds, duration = plan['tput']
-        rps = {1: [], 2: []}
+        runs = {1: [], 2: []}
         for r in range(rounds):
             for workers in ((1, 2) if r % 2 == 0 else (2, 1)):
-                rps[workers].append(throughput(
-                    servers['api', workers].port, clients, duration))
+                runs[workers].append(throughput(
+                    servers['api', workers], clients, duration))
         statuses.update(clients)
-        print('  %d clients, %d windows of %.1f s each' % (
-            len(clients), rounds, duration))
+        print('  %d clients (keep-alive connections of one process, one '
+              'request in flight each),' % len(clients))
+        print('  %d windows of %.1f s each' % (rounds, duration))
+        rps = {w: [run['rate'] for run in runs[w]] for w in runs}
         one = show('requests/s, 1 worker', rps[1], unit='req/s', scale=1)
         two = show('requests/s, 2 workers', rps[2], unit='req/s', scale=1)
         ratio('2 workers / 1 worker', two, one, 1.7, higher_is_better=True)
+        print('  CPU used during the windows:')
+        cpus = '%% of %d CPUs' % os.cpu_count()
+        for key, label, unit, scale in (
+                ('client', 'load generator CPU, %s (% of window)', '%', 100),
+                ('server', 'server CPU per request, %s', 'ms', 1000),
+                ('host', 'host CPU busy, %s (' + cpus + ')', '%', 100),
+                ('others', 'other processes, %s (' + cpus + ')', '%', 100)):
+            for workers in (1, 2):
+                show(label.replace('%s', '%d worker%s' % (
+                    workers, 's' if workers > 1 else '')),
+                    [run[key] for run in runs[workers]], unit=unit,
+                    scale=scale)
+        busy = max(statistics.median(run['others'] for run in runs[w])
+                   for w in runs)
+        if busy > 0.2:
+            print('  NOTE: %.0f%% of the host\'s CPU went to neither the '
+                  'server nor the load generator\n  (the database server '
+                  'unless SQLite, anything else running): the figures are '
+                  'not\n  the server\'s alone.' % (busy * 100))
+        print('  2 workers, share of their CPU, per window:   %s' % ', '.join(
+            '/'.join('%.0f' % (share * 100) for share in run['split'])
+            for run in runs[2]))
     finally:
         for server in servers.values():
             server.stop()
