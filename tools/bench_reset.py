@@ -12,8 +12,8 @@ interleaved), never absolute pass/fail times: the machine is shared.
    a bare webob app served by the same gunicorn set-up (goal: <= 2.5), and
    requests per second of 1 and 2 workers with several clients (goal:
    2 workers >= 1.7 x 1 worker), with the CPU the load generator, the
-   server and everything else used meanwhile (the clients are the
-   single-process load generator of tools/bench_loadgen.py);
+   server and everything else used meanwhile. Both use the cheap
+   single-process client of tools/bench_loadgen.py;
 3. scale: reset latency and ``backups/detail?limit=N`` with 1,000,000
    backup rows versus 1,000 (goals: <= 1.2 and <= 1.5).
 
@@ -502,26 +502,6 @@ class Server:
         self._log.close()
 
 
-class Client:
-    """One keep-alive connection resetting one backup back and forth."""
-
-    def __init__(self, port, backup_id, status='available'):
-        self.conn = http.client.HTTPConnection('127.0.0.1', port, timeout=30)
-        self.path = '/v3/%s/backups/%s/action' % (PROJECT, backup_id)
-        self.toggle = Toggle(status)
-
-    def run(self, n):
-        for _ in range(n):
-            self.conn.request('POST', self.path,
-                              body=reset_body(self.toggle.next()),
-                              headers=ADMIN_HEADERS)
-            resp = self.conn.getresponse()
-            body = resp.read()
-            if resp.status != 202:
-                raise RuntimeError('reset answered %s: %s' % (
-                    resp.status, body[:300]))
-
-
 def reset_connection(port, backup_id, status='available'):
     """One keep-alive connection resetting one backup back and forth.
 
@@ -610,12 +590,17 @@ def section_http(plan, base_config, state_path, driver, ids, statuses):
         for server in servers.values():
             server.wait()
         seq_id = ids[0]
-        api = Client(servers['api', 1].port, seq_id, statuses[seq_id])
-        bare = Client(servers['bare', 1].port, seq_id)
+        api = reset_connection(servers['api', 1].port, seq_id,
+                               statuses[seq_id])
+        bare = reset_connection(servers['bare', 1].port, seq_id)
         rounds, batch = plan['http']
-        samples = interleave({'api': api.run, 'bare': bare.run},
-                             rounds, batch)
-        statuses[seq_id] = api.toggle.status
+        try:
+            samples = interleave({'api': api.run, 'bare': bare.run},
+                                 rounds, batch)
+        finally:
+            api.close()
+            bare.close()
+        statuses[seq_id] = api.label
         a = show('sequential keep-alive reset, API', samples['api'])
         b = show('sequential keep-alive POST, bare app', samples['bare'])
         ratio('API / bare', a, b, 2.5)
