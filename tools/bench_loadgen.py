@@ -15,6 +15,7 @@ Linux only (/proc); loopback only; pure Python (no wrk or the like).
 import os
 import selectors
 import socket
+import sys
 import time
 
 HEAD_END = b'\r\n\r\n'
@@ -231,3 +232,41 @@ def host_cpu():
     # is already counted in user and nice).
     total = sum(values[:8])
     return total - values[3] - values[4], total
+
+
+def _tcp_address(address):
+    """An (IPv4 host, port) as /proc/net/tcp writes it."""
+    host, port = address[:2]
+    packed = int.from_bytes(socket.inet_aton(host), sys.byteorder)
+    return '%08X:%04X' % (packed, port)
+
+
+def owners(conns, pids):
+    """The pid of ``pids`` holding the server end of each connection.
+
+    None for a connection no such process has accepted (yet). Found
+    through the socket inodes of /proc/net/tcp and /proc/<pid>/fd.
+    """
+    inodes = {}
+    with open('/proc/net/tcp') as f:
+        next(f)
+        for line in f:
+            fields = line.split()
+            inodes[fields[1], fields[2]] = fields[9]
+    holders = {}
+    for pid in pids:
+        fd_dir = '/proc/%d/fd' % pid
+        try:
+            fds = os.listdir(fd_dir)
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                target = os.readlink(os.path.join(fd_dir, fd))
+            except OSError:
+                continue
+            if target.startswith('socket:['):
+                holders[target[8:-1]] = pid
+    return [holders.get(inodes.get((_tcp_address(conn.sock.getpeername()),
+                                    _tcp_address(conn.sock.getsockname()))))
+            for conn in conns]

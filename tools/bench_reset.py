@@ -451,6 +451,7 @@ class Server:
     def __init__(self, app, base_config, state_path, workers, extra_env=None):
         self.port = free_port()
         self.name = '%s-%dw' % (app, workers)
+        self.workers = workers
         config = {k: dict(v) for k, v in base_config.items()}
         config['DEFAULT'].update({
             'osapi_volume_listen': '127.0.0.1',
@@ -487,6 +488,21 @@ class Server:
                 time.sleep(0.1)
         raise RuntimeError('%s did not answer:\n%s' % (self.name, self.log()))
 
+    def worker_pids(self, timeout=30):
+        """The workers' pids, once all of them are there.
+
+        NOTE: the master forks them one after the other; the first may
+        answer before the last exists.
+        """
+        master = self.process.pid
+        deadline = time.monotonic() + timeout
+        while True:
+            pids = [pid for pid in loadgen.process_group(master)
+                    if pid != master]
+            if len(pids) >= self.workers or time.monotonic() > deadline:
+                return pids
+            time.sleep(0.1)
+
     def log(self):
         with open(self.log_path, 'rb') as f:
             return f.read().decode('utf-8', 'replace')[-3000:]
@@ -517,6 +533,45 @@ def reset_connection(port, backup_id, status='available'):
         labels=order, initial=status)
 
 
+def spread_connections(server, statuses):
+    """One reset connection per backup, as many on each worker.
+
+    NOTE: a worker keeps the keep-alive connections it accepts, and
+    whichever worker wakes up first may accept several in a row: left
+    alone, four connections split 2/2 over two workers in 12 of 30
+    tries, 3/1 in 10 and 4/0 in 8, so the 2-worker figure measured one
+    worker (or one and a third) as often as two. A connection that
+    lands on a worker which already has its share is closed and opened
+    again (after one reset, so that a worker has surely accepted it).
+    Returns the connections and the number on each worker.
+    """
+    workers = server.worker_pids()
+    share = -(-len(statuses) // max(len(workers), 1))
+    count = dict.fromkeys(workers, 0)
+    conns = []
+    tries = 10 * len(statuses)
+    try:
+        for backup_id in statuses:
+            while True:
+                conn = reset_connection(server.port, backup_id,
+                                        statuses[backup_id])
+                conn.run(1)
+                statuses[backup_id] = conn.label
+                owner = loadgen.owners([conn], workers)[0]
+                tries -= 1
+                if count.get(owner, 0) < share or tries <= 0:
+                    break
+                conn.close()
+            conns.append(conn)
+            if owner in count:
+                count[owner] += 1
+    except BaseException:
+        for conn in conns:
+            conn.close()
+        raise
+    return conns, sorted(count.values(), reverse=True)
+
+
 def throughput(server, statuses, duration, warmup=0.25):
     """One window of len(statuses) concurrent clients on ``server``.
 
@@ -525,16 +580,16 @@ def throughput(server, statuses, duration, warmup=0.25):
     updated. Returns a dict: requests/s, the load generator's CPU as a
     share of the window, the server's CPU seconds per request, the busy
     share of the host's CPUs and the part of it neither the server nor
-    the load generator used (the database server, other processes), and
-    each worker's share of the workers' CPU.
+    the load generator used (the database server, other processes), the
+    connections on each worker and each worker's share of the workers'
+    CPU.
     """
-    conns = [reset_connection(server.port, backup_id, status)
-             for backup_id, status in statuses.items()]
+    conns, spread = spread_connections(server, statuses)
     try:
-        # NOTE: let every connection reach its worker and the workers
-        # open their database connections before the clock starts.
+        # NOTE: let the workers open their database connections and
+        # start their threads before the clock starts.
         loadgen.drive(conns, warmup)
-        pids = loadgen.process_group(server.process.pid)
+        pids = [server.process.pid] + server.worker_pids()
         window = loadgen.drive(
             conns, duration,
             probe=lambda: (loadgen.cpu_seconds(pids), loadgen.host_cpu()))
@@ -555,6 +610,7 @@ def throughput(server, statuses, duration, warmup=0.25):
         'server': sum(used.values()) / max(window.requests, 1),
         'host': host,
         'others': host - (sum(used.values()) + window.client_cpu) / capacity,
+        'spread': spread,
         'split': [w / (sum(workers) or 1) for w in workers],
     }
 
@@ -639,6 +695,8 @@ def section_http(plan, base_config, state_path, driver, ids, statuses):
                   'server nor the load generator\n  (the database server '
                   'unless SQLite, anything else running): the figures are '
                   'not\n  the server\'s alone.' % (busy * 100))
+        print('  2 workers, connections on each, per window:  %s' % ', '.join(
+            '/'.join(map(str, run['spread'])) for run in runs[2]))
         print('  2 workers, share of their CPU, per window:   %s' % ', '.join(
             '/'.join('%.0f' % (share * 100) for share in run['split'])
             for run in runs[2]))
