@@ -187,9 +187,9 @@ def drive(conns, duration, probe=None):
 
 # ------------------------------------------------------------------ /proc
 
-def process_group(pgid):
-    """The pids of the processes in group ``pgid``."""
-    pids = []
+def _processes():
+    """pid -> (parent pid, process group) of every process."""
+    result = {}
     for name in os.listdir('/proc'):
         if not name.isdigit():
             continue
@@ -197,9 +197,39 @@ def process_group(pgid):
             fields = _stat_fields(int(name))
         except OSError:
             continue
-        if int(fields[2]) == pgid:
-            pids.append(int(name))
-    return sorted(pids)
+        result[int(name)] = int(fields[1]), int(fields[2])
+    return result
+
+
+def process_group(pgid):
+    """The pids of the processes in group ``pgid``."""
+    return sorted(pid for pid, (_, group) in _processes().items()
+                  if group == pgid)
+
+
+def listener(port):
+    """The pids of the process listening on TCP ``port`` and its children.
+
+    A database server on this host: the PostgreSQL postmaster and its
+    backends, or mariadbd. Empty if no process here listens on it.
+    """
+    inodes = set()
+    for path in ('/proc/net/tcp', '/proc/net/tcp6'):
+        try:
+            with open(path) as f:
+                next(f)
+                rows = [line.split() for line in f]
+        except OSError:
+            continue
+        # NOTE: state 0A is LISTEN.
+        inodes.update(row[9] for row in rows if row[3] == '0A' and
+                      int(row[1].rsplit(':', 1)[1], 16) == port)
+    processes = _processes()
+    holders = _socket_holders(processes)
+    pids = {holders[inode] for inode in inodes if inode in holders}
+    children = {pid for pid, (parent, _) in processes.items()
+                if parent in pids}
+    return sorted(pids | children)
 
 
 def _stat_fields(pid):
@@ -253,6 +283,14 @@ def owners(conns, pids):
         for line in f:
             fields = line.split()
             inodes[fields[1], fields[2]] = fields[9]
+    holders = _socket_holders(pids)
+    return [holders.get(inodes.get((_tcp_address(conn.sock.getpeername()),
+                                    _tcp_address(conn.sock.getsockname()))))
+            for conn in conns]
+
+
+def _socket_holders(pids):
+    """Socket inode -> the pid (of ``pids``) holding it open."""
     holders = {}
     for pid in pids:
         fd_dir = '/proc/%d/fd' % pid
@@ -267,6 +305,4 @@ def owners(conns, pids):
                 continue
             if target.startswith('socket:['):
                 holders[target[8:-1]] = pid
-    return [holders.get(inodes.get((_tcp_address(conn.sock.getpeername()),
-                                    _tcp_address(conn.sock.getsockname()))))
-            for conn in conns]
+    return holders
