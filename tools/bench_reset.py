@@ -11,7 +11,9 @@ interleaved), never absolute pass/fail times: the machine is shared.
 2. over HTTP: sequential keep-alive resets against the real server versus
    a bare webob app served by the same gunicorn set-up (goal: <= 2.5), and
    requests per second of 1 and 2 workers with several clients (goal:
-   2 workers >= 1.7 x 1 worker);
+   2 workers >= 1.7 x 1 worker), with the CPU the load generator, the
+   server and everything else used meanwhile. Both use the cheap
+   single-process client of tools/bench_loadgen.py;
 3. scale: reset latency and ``backups/detail?limit=N`` with 1,000,000
    backup rows versus 1,000 (goals: <= 1.2 and <= 1.5).
 
@@ -33,7 +35,6 @@ import http.client
 import importlib.util
 import io
 import json
-import multiprocessing
 import os
 import platform
 import pstats
@@ -50,6 +51,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # NOTE: the package may be installed editable from another checkout;
 # benchmark the code next to this file.
 sys.path.insert(0, REPO)
+sys.path.insert(1, os.path.join(REPO, 'tools'))
 
 from oslo_config import cfg  # noqa: E402
 from oslo_db.sqlalchemy import enginefacade  # noqa: E402
@@ -59,6 +61,7 @@ from oslo_utils import timeutils  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 import webob  # noqa: E402
 
+import bench_loadgen as loadgen  # noqa: E402
 from cinder_backup_reset.db import api as db_api  # noqa: E402
 from cinder_backup_reset.db import migration  # noqa: E402
 from cinder_backup_reset.db import models  # noqa: E402
@@ -449,6 +452,7 @@ class Server:
     def __init__(self, app, base_config, state_path, workers, extra_env=None):
         self.port = free_port()
         self.name = '%s-%dw' % (app, workers)
+        self.workers = workers
         config = {k: dict(v) for k, v in base_config.items()}
         config['DEFAULT'].update({
             'osapi_volume_listen': '127.0.0.1',
@@ -485,6 +489,21 @@ class Server:
                 time.sleep(0.1)
         raise RuntimeError('%s did not answer:\n%s' % (self.name, self.log()))
 
+    def worker_pids(self, timeout=30):
+        """The workers' pids, once all of them are there.
+
+        NOTE: the master forks them one after the other; the first may
+        answer before the last exists.
+        """
+        master = self.process.pid
+        deadline = time.monotonic() + timeout
+        while True:
+            pids = [pid for pid in loadgen.process_group(master)
+                    if pid != master]
+            if len(pids) >= self.workers or time.monotonic() > deadline:
+                return pids
+            time.sleep(0.1)
+
     def log(self):
         with open(self.log_path, 'rb') as f:
             return f.read().decode('utf-8', 'replace')[-3000:]
@@ -500,58 +519,108 @@ class Server:
         self._log.close()
 
 
-class Client:
-    """One keep-alive connection resetting one backup back and forth."""
+def reset_connection(port, backup_id, status='available'):
+    """One keep-alive connection resetting one backup back and forth.
 
-    def __init__(self, port, backup_id, status='available'):
-        self.conn = http.client.HTTPConnection('127.0.0.1', port, timeout=30)
-        self.path = '/v3/%s/backups/%s/action' % (PROJECT, backup_id)
-        self.toggle = Toggle(status)
-
-    def run(self, n):
-        for _ in range(n):
-            self.conn.request('POST', self.path,
-                              body=reset_body(self.toggle.next()),
-                              headers=ADMIN_HEADERS)
-            resp = self.conn.getresponse()
-            body = resp.read()
-            if resp.status != 202:
-                raise RuntimeError('reset answered %s: %s' % (
-                    resp.status, body[:300]))
+    Its requests are built once; its ``label`` is the backup's status
+    after the last reset answered.
+    """
+    path = '/v3/%s/backups/%s/action' % (PROJECT, backup_id)
+    toggle = Toggle(status)
+    order = (toggle.next(), toggle.next())
+    return loadgen.Connection(
+        port, [loadgen.request_bytes(port, 'POST', path, ADMIN_HEADERS,
+                                     reset_body(s)) for s in order],
+        labels=order, initial=status)
 
 
-def _client_loop(port, backup_id, status, start, duration, results):
-    client = Client(port, backup_id, status)
-    client.run(1)
-    start.wait()
-    deadline = time.monotonic() + duration
-    done = 0
-    while time.monotonic() < deadline:
-        client.run(1)
-        done += 1
-    results.put((backup_id, done, client.toggle.status))
+def spread_connections(server, statuses):
+    """One reset connection per backup, as many on each worker.
+
+    NOTE: a worker keeps the keep-alive connections it accepts, and
+    whichever worker wakes up first may accept several in a row: left
+    alone, four connections split 2/2 over two workers in 12 of 30
+    tries, 3/1 in 10 and 4/0 in 8, so the 2-worker figure measured one
+    worker (or one and a third) as often as two. A connection that
+    lands on a worker which already has its share is closed and opened
+    again (after one reset, so that a worker has surely accepted it).
+    Returns the connections and the number on each worker.
+    """
+    workers = server.worker_pids()
+    share = -(-len(statuses) // max(len(workers), 1))
+    count = dict.fromkeys(workers, 0)
+    conns = []
+    tries = 10 * len(statuses)
+    try:
+        for backup_id in statuses:
+            while True:
+                conn = reset_connection(server.port, backup_id,
+                                        statuses[backup_id])
+                conn.run(1)
+                statuses[backup_id] = conn.label
+                owner = loadgen.owners([conn], workers)[0]
+                tries -= 1
+                if count.get(owner, 0) < share or tries <= 0:
+                    break
+                conn.close()
+            conns.append(conn)
+            if owner in count:
+                count[owner] += 1
+    except BaseException:
+        for conn in conns:
+            conn.close()
+        raise
+    return conns, sorted(count.values(), reverse=True)
 
 
-def throughput(port, statuses, duration):
-    """Requests per second of len(statuses) concurrent clients."""
-    ctx = multiprocessing.get_context('fork')
-    start, results = ctx.Event(), ctx.Queue()
-    procs = [ctx.Process(target=_client_loop,
-                         args=(port, bid, status, start, duration, results))
-             for bid, status in statuses.items()]
-    for proc in procs:
-        proc.start()
-    # NOTE: let every client connect and warm up before the clock starts.
-    time.sleep(0.5)
-    start.set()
-    total = 0
-    for _ in procs:
-        backup_id, done, status = results.get(timeout=duration + 60)
-        statuses[backup_id] = status
-        total += done
-    for proc in procs:
-        proc.join()
-    return total / duration
+def throughput(server, statuses, duration, db_port=None, warmup=0.25):
+    """One window of len(statuses) concurrent clients on ``server``.
+
+    Every client is a keep-alive connection of this one process
+    (tools/bench_loadgen.py) resetting its own backup; ``statuses`` is
+    updated. Returns a dict: requests/s, the load generator's CPU as a
+    share of the window, the CPU seconds per request of the server and
+    of the database server listening on ``db_port`` (None without one),
+    the busy share of the host's CPUs and the part of it none of them
+    used, the connections on each worker and each worker's share of the
+    workers' CPU.
+    """
+    conns, spread = spread_connections(server, statuses)
+    try:
+        # NOTE: let the workers open their database connections and
+        # start their threads before the clock starts.
+        loadgen.drive(conns, warmup)
+        pids = [server.process.pid] + server.worker_pids()
+        db_pids = loadgen.listener(db_port) if db_port else []
+        window = loadgen.drive(
+            conns, duration,
+            probe=lambda: (loadgen.cpu_seconds(pids + db_pids),
+                           loadgen.host_cpu()))
+    finally:
+        for conn in conns:
+            conn.close()
+    for backup_id, conn in zip(statuses, conns):
+        statuses[backup_id] = conn.label
+    (cpu0, host0), (cpu1, host1) = window.before, window.after
+    # NOTE: a process gone during the window reads 0 at its end.
+    used = {pid: max(cpu1[pid] - cpu0[pid], 0.0) for pid in pids + db_pids}
+    server_cpu = sum(used[pid] for pid in pids)
+    db_cpu = sum(used[pid] for pid in db_pids)
+    workers = sorted((used[pid] for pid in pids
+                      if pid != server.process.pid), reverse=True)
+    requests = max(window.requests, 1)
+    host = (host1[0] - host0[0]) / max(host1[1] - host0[1], 1)
+    capacity = window.seconds * (os.cpu_count() or 1)
+    return {
+        'rate': window.rate,
+        'client': window.client_cpu / window.seconds,
+        'server': server_cpu / requests,
+        'database': db_cpu / requests if db_pids else None,
+        'host': host,
+        'others': host - (server_cpu + db_cpu + window.client_cpu) / capacity,
+        'spread': spread,
+        'split': [w / (sum(workers) or 1) for w in workers],
+    }
 
 
 # --------------------------------------------------------------- sections
@@ -585,29 +654,68 @@ def section_http(plan, base_config, state_path, driver, ids, statuses):
         for server in servers.values():
             server.wait()
         seq_id = ids[0]
-        api = Client(servers['api', 1].port, seq_id, statuses[seq_id])
-        bare = Client(servers['bare', 1].port, seq_id)
+        api = reset_connection(servers['api', 1].port, seq_id,
+                               statuses[seq_id])
+        bare = reset_connection(servers['bare', 1].port, seq_id)
         rounds, batch = plan['http']
-        samples = interleave({'api': api.run, 'bare': bare.run},
-                             rounds, batch)
-        statuses[seq_id] = api.toggle.status
+        try:
+            samples = interleave({'api': api.run, 'bare': bare.run},
+                                 rounds, batch)
+        finally:
+            api.close()
+            bare.close()
+        statuses[seq_id] = api.label
         a = show('sequential keep-alive reset, API', samples['api'])
         b = show('sequential keep-alive POST, bare app', samples['bare'])
         ratio('API / bare', a, b, 2.5)
 
         clients = {i: statuses[i] for i in ids[1:1 + CLIENTS]}
         rounds, duration = plan['tput']
-        rps = {1: [], 2: []}
+        db_port = None
+        url = sa.engine.make_url(base_config['database']['connection'])
+        if not url.drivername.startswith('sqlite'):
+            db_port = url.port or {'mysql': 3306, 'postgresql': 5432}.get(
+                url.get_backend_name())
+        runs = {1: [], 2: []}
         for r in range(rounds):
             for workers in ((1, 2) if r % 2 == 0 else (2, 1)):
-                rps[workers].append(throughput(
-                    servers['api', workers].port, clients, duration))
+                runs[workers].append(throughput(
+                    servers['api', workers], clients, duration, db_port))
         statuses.update(clients)
-        print('  %d clients, %d windows of %.1f s each' % (
-            len(clients), rounds, duration))
+        print('  %d clients (keep-alive connections of one process, one '
+              'request in flight each),' % len(clients))
+        print('  %d windows of %.1f s each' % (rounds, duration))
+        rps = {w: [run['rate'] for run in runs[w]] for w in runs}
         one = show('requests/s, 1 worker', rps[1], unit='req/s', scale=1)
         two = show('requests/s, 2 workers', rps[2], unit='req/s', scale=1)
         ratio('2 workers / 1 worker', two, one, 1.7, higher_is_better=True)
+        print('  CPU used during the windows:')
+        cpus = '%% of %d CPUs' % os.cpu_count()
+        for key, label, unit, scale in (
+                ('client', 'load generator CPU, %s (% of window)', '%', 100),
+                ('server', 'server CPU per request, %s', 'ms', 1000),
+                ('database', 'database CPU per request, %s', 'ms', 1000),
+                ('host', 'host CPU busy, %s (' + cpus + ')', '%', 100),
+                ('others', 'other processes, %s (' + cpus + ')', '%', 100)):
+            if runs[1][0][key] is None:
+                continue
+            for workers in (1, 2):
+                show(label.replace('%s', '%d worker%s' % (
+                    workers, 's' if workers > 1 else '')),
+                    [run[key] for run in runs[workers]], unit=unit,
+                    scale=scale)
+        busy = max(statistics.median(run['others'] for run in runs[w])
+                   for w in runs)
+        if busy > 0.1:
+            print('  NOTE: %.0f%% of the host\'s CPU went to other '
+                  'processes (neither the server, its\n  database server '
+                  'nor the load generator): the figures are not the '
+                  'server\'s alone.' % (busy * 100))
+        print('  2 workers, connections on each, per window:  %s' % ', '.join(
+            '/'.join(map(str, run['spread'])) for run in runs[2]))
+        print('  2 workers, share of their CPU, per window:   %s' % ', '.join(
+            '/'.join('%.0f' % (share * 100) for share in run['split'])
+            for run in runs[2]))
     finally:
         for server in servers.values():
             server.stop()
