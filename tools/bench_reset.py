@@ -65,6 +65,7 @@ import bench_loadgen as loadgen  # noqa: E402
 from cinder_backup_reset.db import api as db_api  # noqa: E402
 from cinder_backup_reset.db import migration  # noqa: E402
 from cinder_backup_reset.db import models  # noqa: E402
+from cinder_backup_reset.db import sqlite as db_sqlite  # noqa: E402
 from cinder_backup_reset.tests.functional.fixtures import server as srv  # noqa: E402,E501
 
 free_port = srv.free_port
@@ -194,7 +195,7 @@ class Database:
         # NOTE: oslo.db's engine (SQLite pragmas, MySQL sql_mode) as the
         # service itself would create it.
         self.engine = engines.create_engine(self.url)
-        db_api.tune_sqlite(self.engine)
+        db_sqlite.tune(self.engine)
         migration.db_sync(self.engine)
         return self
 

@@ -20,17 +20,14 @@ from oslo_serialization import jsonutils
 from oslo_utils import timeutils
 from oslo_utils import uuidutils
 import sqlalchemy as sa
-from sqlalchemy import pool as sa_pool
 
 from cinder_backup_reset.db import models
+from cinder_backup_reset.db import sqlite
 from cinder_backup_reset import exception
 
 LOG = logging.getLogger(__name__)
 main_context_manager = enginefacade.transaction_context()
 _LISTENING = []
-#: what configure() read for the engine-create hook
-_ENGINE_OPTIONS = {'sqlite_journal_mode': 'wal', 'max_pool_size': 5,
-                   'max_overflow': 50}
 
 #: NOTE: Cinder truncates fail_reason to its column size; so do we, rather
 #: than failing a reset on a long driver message.
@@ -66,65 +63,12 @@ def configure(conf):
     except enginefacade.AlreadyStartedError:
         LOG.debug('Database already configured and started; keeping it.')
     else:
-        _ENGINE_OPTIONS.update(
-            sqlite_journal_mode=conf.sqlite_journal_mode,
-            max_pool_size=conf.database.max_pool_size or 5,
-            max_overflow=conf.database.max_overflow or 0)
+        sqlite.configure(conf)
     if not _LISTENING:
         main_context_manager.append_on_engine_create(
             _listen_connection_errors)
-        main_context_manager.append_on_engine_create(tune_sqlite)
+        main_context_manager.append_on_engine_create(sqlite.tune)
         _LISTENING.append(True)
-
-
-def tune_sqlite(engine):
-    """Pool an SQLite file's connections and set its journal mode.
-
-    The engine facade runs this on every engine it creates; tools that
-    build their own engine (the benchmark) call it to match the service.
-
-    NOTE: oslo.db gives SQLite files a NullPool: every transaction opened
-    a new connection, and SQLite re-read and parsed the schema on its
-    first statement, twice per reset. A file connection holds nothing
-    that can go stale (no server, check_same_thread is off for files), so
-    a QueuePool sized like the server pools is safe, and no ping is
-    needed. The journal mode is set on every new connection (it is a
-    property of the file; setting it again is a no-op).
-    """
-    if engine.dialect.name != 'sqlite' or _is_memory(engine.url):
-        return
-    old = engine.pool
-    if isinstance(old, sa_pool.NullPool):
-        # NOTE: _dispatch keeps the connect listeners oslo.db installed
-        # (its REGEXP function, its own BEGIN handling).
-        engine.pool = sa_pool.QueuePool(
-            old._creator, pool_size=_ENGINE_OPTIONS['max_pool_size'],
-            max_overflow=_ENGINE_OPTIONS['max_overflow'], pre_ping=False,
-            recycle=old._recycle, echo=old.echo,
-            logging_name=old._orig_logging_name,
-            reset_on_return=old._reset_on_return, _dispatch=old.dispatch,
-            dialect=old._dialect)
-    mode = _ENGINE_OPTIONS['sqlite_journal_mode']
-
-    @sa.event.listens_for(engine, 'connect')
-    def _journal_mode(dbapi_connection, connection_record):
-        cursor = dbapi_connection.cursor()
-        try:
-            got = cursor.execute('PRAGMA journal_mode=%s' % mode).fetchone()
-        finally:
-            cursor.close()
-        if got and got[0].lower() != mode:
-            LOG.warning('SQLite kept journal mode %(got)s instead of '
-                        '%(mode)s for %(db)s.',
-                        {'got': got[0], 'mode': mode,
-                         'db': engine.url.database})
-
-
-def _is_memory(url):
-    database = url.database or ''
-    return (database in ('', ':memory:') or database.startswith(
-        'file::memory:') or 'mode=memory' in database
-        or url.query.get('mode') == 'memory')
 
 
 def _listen_connection_errors(engine):
@@ -408,14 +352,17 @@ def _writer(context):
     """A write transaction: the reset scope's connection, or the facade's."""
     conn = getattr(context, '_reset_connection', None)
     if conn is None:
-        with main_context_manager.writer.connection.using(context) as conn:
-            yield conn
+        with sqlite.write_lock(get_engine()):
+            with main_context_manager.writer.connection.using(
+                    context) as conn:
+                yield conn
         return
     try:
-        if not conn.in_transaction():
-            conn.begin()
-        yield conn
-        conn.commit()
+        with sqlite.write_lock(conn.engine):
+            if not conn.in_transaction():
+                conn.begin()
+            yield conn
+            conn.commit()
     except BaseException:
         if not conn.closed:
             conn.rollback()

@@ -1,6 +1,8 @@
-"""The SQLite engine the service runs on: pooled connections, WAL."""
+"""The SQLite engine the service runs on: pooled, WAL, one writer."""
 
 import os
+import subprocess
+import sys
 import threading
 
 import fixtures
@@ -9,7 +11,7 @@ from oslotest import base
 import sqlalchemy as sa
 from sqlalchemy import pool
 
-from cinder_backup_reset.db import api as db_api
+from cinder_backup_reset.db import sqlite
 
 
 class TestTuneSQLite(base.BaseTestCase):
@@ -19,12 +21,12 @@ class TestTuneSQLite(base.BaseTestCase):
         self.path = os.path.join(self.useFixture(fixtures.TempDir()).path,
                                  'service.sqlite')
         self.useFixture(fixtures.MockPatchObject(
-            db_api, '_ENGINE_OPTIONS', dict(db_api._ENGINE_OPTIONS)))
+            sqlite, 'OPTIONS', dict(sqlite.OPTIONS)))
 
     def _engine(self, url=None):
         engine = engines.create_engine(url or 'sqlite:///' + self.path)
         self.addCleanup(engine.dispose)
-        db_api.tune_sqlite(engine)
+        sqlite.tune(engine)
         return engine
 
     def _journal_mode(self, engine):
@@ -58,11 +60,11 @@ class TestTuneSQLite(base.BaseTestCase):
                 'SELECT count(*) FROM t').scalar())
 
     def test_journal_mode_delete_when_configured(self):
-        db_api._ENGINE_OPTIONS['sqlite_journal_mode'] = 'delete'
+        sqlite.OPTIONS['sqlite_journal_mode'] = 'delete'
         self.assertEqual('delete', self._journal_mode(self._engine()))
 
     def test_pool_size_from_options(self):
-        db_api._ENGINE_OPTIONS.update(max_pool_size=3, max_overflow=7)
+        sqlite.OPTIONS.update(max_pool_size=3, max_overflow=7)
         engine = self._engine()
         self.assertEqual(3, engine.pool.size())
         self.assertEqual(7, engine.pool._max_overflow)
@@ -75,7 +77,7 @@ class TestTuneSQLite(base.BaseTestCase):
     def test_other_backends_are_left_alone(self):
         engine = sa.create_engine('mysql+pymysql://u:p@127.0.0.1/x')
         before = engine.pool
-        db_api.tune_sqlite(engine)
+        sqlite.tune(engine)
         self.assertIs(before, engine.pool)
 
     def test_threads_share_the_pool(self):
@@ -104,3 +106,75 @@ class TestTuneSQLite(base.BaseTestCase):
         with engine.connect() as conn:
             self.assertEqual(80, conn.exec_driver_sql(
                 'SELECT count(*) FROM t').scalar())
+
+
+class TestWriteLock(base.BaseTestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.path = os.path.join(self.useFixture(fixtures.TempDir()).path,
+                                 'service.sqlite')
+        self.engine = engines.create_engine('sqlite:///' + self.path)
+        self.addCleanup(self.engine.dispose)
+
+    def _other_process_can_lock(self):
+        # NOTE: a fresh process, as a second gunicorn worker would be.
+        code = ('import fcntl, os, sys\n'
+                'fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT)\n'
+                'try:\n'
+                '    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)\n'
+                'except BlockingIOError:\n'
+                '    sys.exit(1)\n')
+        return subprocess.call([sys.executable, '-c', code,
+                                self.path + '.lock']) == 0
+
+    def test_other_processes_wait(self):
+        with sqlite.write_lock(self.engine):
+            self.assertFalse(self._other_process_can_lock())
+        self.assertTrue(self._other_process_can_lock())
+
+    def test_other_threads_wait(self):
+        order = []
+        entered = threading.Event()
+
+        def other():
+            entered.set()
+            with sqlite.write_lock(self.engine):
+                order.append('other')
+
+        with sqlite.write_lock(self.engine):
+            thread = threading.Thread(target=other)
+            thread.start()
+            entered.wait(5)
+            thread.join(0.2)
+            order.append('first')
+        thread.join(5)
+        self.assertEqual(['first', 'other'], order)
+
+    def test_a_forked_child_opens_its_own_descriptor(self):
+        # NOTE: an inherited descriptor shares the parent's flock, so the
+        # child would not wait for the parent at all.
+        with sqlite.write_lock(self.engine):
+            pass
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child
+            lock = sqlite._LOCKS[os.path.abspath(self.path)]
+            with lock.held():
+                os.write(write, str(lock._fd).encode())
+            os._exit(0)
+        os.close(write)
+        child_fd = int(os.read(read, 64))
+        os.waitpid(pid, 0)
+        parent_lock = sqlite._LOCKS[os.path.abspath(self.path)]
+        self.assertEqual(os.getpid(), parent_lock._pid)
+        self.assertNotEqual(parent_lock._fd, child_fd)
+
+    def test_no_lock_for_memory_or_servers(self):
+        memory = engines.create_engine('sqlite://')
+        self.addCleanup(memory.dispose)
+        for engine in (memory,
+                       sa.create_engine('mysql+pymysql://u:p@127.0.0.1/x')):
+            with sqlite.write_lock(engine):
+                pass
+        self.assertNotIn(':memory:', str(list(sqlite._LOCKS)))
