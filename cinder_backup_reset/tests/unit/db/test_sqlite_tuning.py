@@ -178,3 +178,46 @@ class TestWriteLock(base.BaseTestCase):
             with sqlite.write_lock(engine):
                 pass
         self.assertNotIn(':memory:', str(list(sqlite._LOCKS)))
+
+
+class TestBegin(base.BaseTestCase):
+    """BEGIN goes straight to the driver, once, and transactions hold."""
+
+    def setUp(self):
+        super().setUp()
+        path = os.path.join(self.useFixture(fixtures.TempDir()).path,
+                            'service.sqlite')
+        self.engine = engines.create_engine('sqlite:///' + path)
+        self.addCleanup(self.engine.dispose)
+        sqlite.tune(self.engine)
+        with self.engine.begin() as conn:
+            conn.exec_driver_sql('CREATE TABLE t (x INTEGER)')
+        self.statements = []
+        sa.event.listen(self.engine, 'before_cursor_execute',
+                        lambda c, cur, statement, *a: self.statements.append(
+                            statement))
+
+    def _count(self):
+        with self.engine.connect() as conn:
+            return conn.exec_driver_sql('SELECT count(*) FROM t').scalar()
+
+    def test_no_begin_statement_through_sqlalchemy(self):
+        with self.engine.begin() as conn:
+            conn.exec_driver_sql('INSERT INTO t VALUES (1)')
+        self.assertEqual(['INSERT INTO t VALUES (1)'], self.statements)
+
+    def test_rollback_undoes(self):
+        with self.engine.connect() as conn:
+            conn.exec_driver_sql('INSERT INTO t VALUES (1)')
+            self.assertTrue(conn.connection.dbapi_connection.in_transaction)
+            conn.rollback()
+        self.assertEqual(0, self._count())
+
+    def test_commit_then_a_new_transaction(self):
+        with self.engine.connect() as conn:
+            for value in (1, 2):
+                conn.exec_driver_sql('INSERT INTO t VALUES (%d)' % value)
+                conn.commit()
+                self.assertFalse(
+                    conn.connection.dbapi_connection.in_transaction)
+        self.assertEqual(2, self._count())
