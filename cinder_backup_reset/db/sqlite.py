@@ -116,11 +116,12 @@ class WriteLock:
     NOTE: SQLite lets one connection write at a time; the others retry in
     a loop that sleeps 1, 2, 5, 10 ... ms between attempts, unfairly: with
     2 processes x 3 threads committing flat out, the slowest commit took
-    0.5-0.7 s (p99 34-54 ms). Waiting on a thread lock and an flock()
-    instead wakes the next writer when the last one commits: p99 13-16 ms,
-    slowest 38-47 ms, for a quarter less peak commit rate (the lock also
-    covers BEGIN). Bounded waits matter more to an operator resetting
-    backups than the last quarter of a rate no API request reaches. The
+    0.5-0.8 s (p99 34-54 ms). Waiting on a thread lock and an flock()
+    instead wakes the next writer when the last one commits: slowest
+    38-77 ms, p99 13-20 ms, for a quarter less peak commit rate (the lock
+    also covers BEGIN); ``tools/bench_sqlite_writers.py`` measures both.
+    Bounded waits matter more to an operator resetting backups than the
+    last quarter of a rate no API request reaches. The
     flock is on
     ``<database>.lock`` (never on the database file, whose locks are
     SQLite's), opened once per process: a descriptor inherited across

@@ -105,10 +105,9 @@ class _ConcurrentResets:
 
 
 class TestConcurrencySQLite(_ConcurrentResets, testtools.TestCase):
-    """SQLite: one worker (SQLite is a single-writer database)."""
+    """SQLite: two worker processes taking turns to write (db/sqlite.py)."""
 
     backend = 'sqlite'
-    workers = 1
 
 
 class TestConcurrencyMySQL(_ConcurrentResets, testtools.TestCase):
