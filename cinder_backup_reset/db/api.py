@@ -364,8 +364,13 @@ def _writer(context):
             yield conn
             conn.commit()
     except BaseException:
-        if not conn.closed:
+        try:
             conn.rollback()
+        except Exception:
+            # NOTE: the connection may be the reason we are here (lost
+            # mid-transaction); the caller must see that error, not this.
+            LOG.debug('Rollback after a failed reset write failed too.',
+                      exc_info=True)
         raise
     finally:
         # NOTE: the scope's work is done: back to the pool now, not when
