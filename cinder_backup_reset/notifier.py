@@ -102,9 +102,9 @@ def notify_backup_usage(context, backup, event_suffix, conf=cfg.CONF,
     NOTE: a broker outage must not turn a reset that already committed into
     an error for the operator, so failures to notify are logged, not raised.
     """
-    notifier = get_notifier(conf)
     if not enabled(conf):
         return
+    notifier = get_notifier(conf)
     try:
         notifier.info(context.to_dict(), 'backup.%s' % event_suffix,
                       usage_from_backup(backup, **overrides))
