@@ -21,6 +21,7 @@ from oslo_utils import timeutils
 from oslo_utils import uuidutils
 import sqlalchemy as sa
 
+from cinder_backup_reset.db import checkin
 from cinder_backup_reset.db import models
 from cinder_backup_reset.db import sqlite
 from cinder_backup_reset import exception
@@ -65,10 +66,21 @@ def configure(conf):
     else:
         sqlite.configure(conf)
     if not _LISTENING:
-        main_context_manager.append_on_engine_create(
-            _listen_connection_errors)
-        main_context_manager.append_on_engine_create(sqlite.tune)
+        main_context_manager.append_on_engine_create(tune_engine)
         _LISTENING.append(True)
+
+
+def tune_engine(engine):
+    """What the service adds to each engine oslo.db creates.
+
+    Its connection-error translation, the SQLite tuning and the check-in
+    without a redundant ROLLBACK. The engine facade runs this on every
+    engine; the test fixtures run it on theirs, so that tests use the
+    engines the service uses.
+    """
+    _listen_connection_errors(engine)
+    sqlite.tune(engine)
+    checkin.install(engine)
 
 
 def _listen_connection_errors(engine):
@@ -76,6 +88,8 @@ def _listen_connection_errors(engine):
     # does not recognise and so ends the chain. SQLAlchemy 2 ignores
     # insert=True for handle_error (a dialect-level event), so take
     # oslo.db's handler out and put it back after ours.
+    if sa.event.contains(engine, 'handle_error', _connection_error):
+        return
     theirs = exc_filters.handler
     had = sa.event.contains(engine, 'handle_error', theirs)
     if had:
@@ -357,12 +371,14 @@ def _writer(context):
                     context) as conn:
                 yield conn
         return
+    committed = False
     try:
         with sqlite.write_lock(conn.engine):
             if not conn.in_transaction():
                 conn.begin()
             yield conn
             conn.commit()
+            committed = True
     except BaseException:
         try:
             conn.rollback()
@@ -376,7 +392,10 @@ def _writer(context):
         # NOTE: the scope's work is done: back to the pool now, not when
         # the request ends.
         context._reset_connection = None
-        conn.close()
+        if committed:
+            checkin.close_committed(conn)
+        else:
+            conn.close()
 
 
 #: NOTE: SQLAlchemy Core, not the ORM: a reset is one UPDATE and one
@@ -398,6 +417,9 @@ def _conditional_update(conn, context, backup_id, expected_status, values,
     if 'fail_reason' in values:
         values['fail_reason'] = _truncate(values['fail_reason'])
     values['updated_at'] = timeutils.utcnow()
+    if history is not None and conn.dialect.name == 'postgresql':
+        return _cas_with_history(conn, context, backup_id, expected_status,
+                                 values, history)
     params = dict(values, _backup_id=backup_id, _expected=expected_status)
     result = conn.execute(_CAS, params)
     # NOTE: rowcount is the number of *matched* rows on every backend:
@@ -406,22 +428,86 @@ def _conditional_update(conn, context, backup_id, expected_status, values,
     # the row already has would look like a conflict (tested on MySQL in
     # tests/functional/db/test_conditional_update.py).
     if result.rowcount != 1:
-        # NOTE: a locking read: in a REPEATABLE READ transaction that
-        # began with the reset's read (MySQL), a plain SELECT would show
-        # the snapshot, not the status that won the race.
-        row = conn.execute(_STATUS_OF_LOCKED,
-                           {'backup_id': backup_id}).first()
-        if row is None:
-            raise exception.BackupNotFound(backup_id=backup_id)
-        raise exception.BackupStatusConflict(
-            backup_id=backup_id, actual=row.status, expected=expected_status)
+        _raise_conflict(conn, backup_id, expected_status)
     if history is None:
         return None
-    return _history_add(conn, context, backup_id, history)
+    entry = _history_entry(context, backup_id, history)
+    result = conn.execute(_HISTORY.insert(), _history_params(entry))
+    return _history_added(entry, result.inserted_primary_key[0])
 
 
-def _history_add(conn, context, backup_id, history):
-    entry = {
+def _raise_conflict(conn, backup_id, expected_status):
+    """The compare-and-swap matched nothing: say why, from the database."""
+    # NOTE: a locking read: in a REPEATABLE READ transaction that began
+    # with the reset's read (MySQL), a plain SELECT would show the
+    # snapshot, not the status that won the race.
+    row = conn.execute(_STATUS_OF_LOCKED, {'backup_id': backup_id}).first()
+    if row is None:
+        raise exception.BackupNotFound(backup_id=backup_id)
+    raise exception.BackupStatusConflict(
+        backup_id=backup_id, actual=row.status, expected=expected_status)
+
+
+#: the history columns a reset writes, in the order the fused statement
+#: selects them (backup_id comes from the UPDATE's RETURNING)
+_HISTORY_COLUMNS = ('backup_id', 'user_id', 'project_id', 'request_id',
+                    'from_status', 'to_status', 'reason', 'verified',
+                    'evidence', 'created_at')
+_FUSED = {}
+
+
+def _fused_cas_statement(keys):
+    """``WITH changed AS (UPDATE ... RETURNING id) INSERT ... FROM changed``.
+
+    One statement per set of SET columns, built once: the compare-and-swap
+    and its history row in one round trip (PostgreSQL only: MySQL has no
+    data-modifying CTE). The INSERT's SELECT yields a row only if the
+    UPDATE matched, so the history is written exactly when the status
+    changed, as with two statements.
+    """
+    statement = _FUSED.get(keys)
+    if statement is None:
+        changed = (_BACKUPS.update()
+                   .where(_BACKUPS.c.id == sa.bindparam('_backup_id'),
+                          _BACKUPS.c.status == sa.bindparam('_expected'),
+                          _BACKUPS.c.deleted == sa.false())
+                   .values({key: sa.bindparam('_set_' + key,
+                                              type_=_BACKUPS.c[key].type)
+                            for key in keys})
+                   .returning(_BACKUPS.c.id)
+                   .cte('changed'))
+        # NOTE: every parameter name starts with an underscore: SQLAlchemy
+        # adds a SET clause for each parameter named like a column of
+        # backups (user_id, project_id, created_at...), CTE or not.
+        select = sa.select(changed.c.id, *[
+            sa.bindparam('_h_' + name, type_=_HISTORY.c[name].type)
+            for name in _HISTORY_COLUMNS[1:]])
+        statement = (_HISTORY.insert()
+                     .from_select(list(_HISTORY_COLUMNS), select)
+                     .returning(_HISTORY.c.id))
+        _FUSED[keys] = statement
+    return statement
+
+
+def _cas_with_history(conn, context, backup_id, expected_status, values,
+                      history):
+    # NOTE: a round trip to the server cost about 0.19 ms here (as much as
+    # a quarter of the SQL alternative's whole transaction); the two
+    # statements in one save one of a reset's six.
+    statement = _fused_cas_statement(tuple(sorted(values)))
+    entry = _history_entry(context, backup_id, history)
+    params = {'_h_' + key: value
+              for key, value in _history_params(entry).items()}
+    params.update({'_set_' + key: value for key, value in values.items()})
+    params.update(_backup_id=backup_id, _expected=expected_status)
+    row = conn.execute(statement, params).first()
+    if row is None:
+        _raise_conflict(conn, backup_id, expected_status)
+    return _history_added(entry, row[0])
+
+
+def _history_entry(context, backup_id, history):
+    return {
         'backup_id': backup_id,
         'user_id': context.user_id,
         'project_id': context.project_id,
@@ -433,9 +519,15 @@ def _history_add(conn, context, backup_id, history):
         'evidence': history.get('evidence') or {},
         'created_at': timeutils.utcnow(),
     }
-    result = conn.execute(_HISTORY.insert(), dict(
-        entry, evidence=jsonutils.dumps(entry['evidence'], sort_keys=True)))
-    entry['id'] = result.inserted_primary_key[0]
+
+
+def _history_params(entry):
+    return dict(entry, evidence=jsonutils.dumps(entry['evidence'],
+                                                sort_keys=True))
+
+
+def _history_added(entry, history_id):
+    entry['id'] = history_id
     entry['created_at'] = _iso(entry['created_at'])
     return entry
 

@@ -61,19 +61,20 @@ def tune(engine):
     needed. The journal mode is set on every new connection (it is a
     property of the file; setting it again is a no-op).
     """
-    if not is_file(engine):
-        return
     old = engine.pool
-    if isinstance(old, sa_pool.NullPool):
-        # NOTE: _dispatch keeps the connect listeners oslo.db installed
-        # (its REGEXP function, its own BEGIN handling).
-        engine.pool = sa_pool.QueuePool(
-            old._creator, pool_size=OPTIONS['max_pool_size'],
-            max_overflow=OPTIONS['max_overflow'], pre_ping=False,
-            recycle=old._recycle, echo=old.echo,
-            logging_name=old._orig_logging_name,
-            reset_on_return=old._reset_on_return, _dispatch=old.dispatch,
-            dialect=old._dialect)
+    if not is_file(engine) or not isinstance(old, sa_pool.NullPool):
+        # NOTE: not a file, or tuned already (oslo.db gives every SQLite
+        # file a NullPool).
+        return
+    # NOTE: _dispatch keeps the connect listeners oslo.db installed
+    # (its REGEXP function, its own BEGIN handling).
+    engine.pool = sa_pool.QueuePool(
+        old._creator, pool_size=OPTIONS['max_pool_size'],
+        max_overflow=OPTIONS['max_overflow'], pre_ping=False,
+        recycle=old._recycle, echo=old.echo,
+        logging_name=old._orig_logging_name,
+        reset_on_return=old._reset_on_return, _dispatch=old.dispatch,
+        dialect=old._dialect)
     mode = OPTIONS['sqlite_journal_mode']
 
     # NOTE: oslo.db begins SQLite transactions itself (pysqlite's own

@@ -58,6 +58,7 @@ class Database(fixtures.Fixture):
         if self.engine is None:
             self.engine = engines.create_engine(self.connection)
             self.addCleanup(self.engine.dispose)
+        db_api.tune_engine(self.engine)
         factory = enginefacade._TestTransactionFactory(
             self.engine, orm.get_maker(engine=self.engine),
             apply_global=False,

@@ -135,6 +135,50 @@ class _CompareAndSwapMixin:
         self.assertEqual('restoring', self._status())
         self.assertEqual(0, self._count_history())
 
+    def _statements(self):
+        seen = []
+        sa.event.listen(self.engine, 'before_cursor_execute',
+                        lambda conn, cursor, statement, *args:
+                        seen.append(statement.split(None, 1)[0].upper()))
+        return seen
+
+    def test_swap_and_history_statements(self):
+        # NOTE: on PostgreSQL the compare-and-swap and its history row are
+        # one statement (WITH ... UPDATE ... RETURNING, INSERT ... SELECT);
+        # elsewhere an UPDATE and an INSERT (oslo.db runs SQLite's BEGIN
+        # as a statement; it is not counted).
+        statements = self._statements()
+        db_api.backup_conditional_update(
+            _ctxt(), self.backup.id, 'error', {'status': 'available',
+                                               'fail_reason': None},
+            history=_HISTORY)
+        expected = {'postgresql': ['WITH']}.get(self.engine.name,
+                                                ['UPDATE', 'INSERT'])
+        self.assertEqual(expected, [s for s in statements if s != 'BEGIN'])
+
+    def test_history_row_as_written(self):
+        now = datetime.datetime(2026, 11, 25, 12, 0, 0)
+        self.useFixture(utils_fixture.TimeFixture(now))
+        entry = db_api.backup_conditional_update(
+            _ctxt(), self.backup.id, 'error',
+            {'status': 'available', 'fail_reason': None},
+            history=dict(_HISTORY, evidence={'objects': 2, 'level': 'x'}))
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(
+                models.BackupStatusHistory.__table__)).one()
+            backup = conn.execute(sa.select(models.Backup.__table__)).one()
+        self.assertEqual(
+            (entry['id'], self.backup.id, 'u', 'p', 'req-x', 'error',
+             'available', 'verified', 'passed',
+             '{"level": "x", "objects": 2}', now),
+            (row.id, row.backup_id, row.user_id, row.project_id,
+             row.request_id, row.from_status, row.to_status, row.reason,
+             row.verified, row.evidence, row.created_at))
+        self.assertEqual(('available', None, now),
+                         (backup.status, backup.fail_reason,
+                          backup.updated_at))
+        self.assertEqual('2026-11-25T12:00:00', entry['created_at'])
+
     def test_reset_scope_error_writes_nothing(self):
         ctx = _ctxt()
 
@@ -172,15 +216,16 @@ class _RaceMixin(_CompareAndSwapMixin):
 
     def test_racing_updates_one_wins(self):
         saw_waiter = []
-        real_history_add = db_api._history_add
+        real_history_added = db_api._history_added
 
-        def history_add_after_loser_queues(conn, ctxt, backup_id, history):
-            # NOTE: only the winner gets here, between its UPDATE and its
-            # commit, holding the row lock. Keep it until the other
-            # caller's UPDATE is queued behind that lock, so the race is
-            # real rather than two calls one after the other.
+        def history_added_after_loser_queues(entry, history_id):
+            # NOTE: only the winner gets here, after its UPDATE and history
+            # INSERT (one statement on PostgreSQL) and before its commit,
+            # holding the row lock. Keep it until the other caller's UPDATE
+            # is queued behind that lock, so the race is real rather than
+            # two calls one after the other.
             saw_waiter.append(self._wait_for_lock_waiter())
-            return real_history_add(conn, ctxt, backup_id, history)
+            return real_history_added(entry, history_id)
 
         results = [None, None]
         start = threading.Barrier(2)
@@ -195,8 +240,8 @@ class _RaceMixin(_CompareAndSwapMixin):
                 results[i] = exc
 
         patcher = mock.patch.object(
-            db_api, '_history_add',
-            side_effect=history_add_after_loser_queues)
+            db_api, '_history_added',
+            side_effect=history_added_after_loser_queues)
         patcher.start()
         self.addCleanup(patcher.stop)
         threads = [threading.Thread(target=caller, args=(i,))

@@ -59,6 +59,18 @@ class TestTuneSQLite(base.BaseTestCase):
             self.assertEqual(1, conn.exec_driver_sql(
                 'SELECT count(*) FROM t').scalar())
 
+    def test_tuning_twice_changes_nothing(self):
+        # NOTE: the facade tunes its engines and the test fixtures tune
+        # theirs; an engine tuned twice keeps one pool and one listener.
+        engine = self._engine()
+        pool = engine.pool
+        begins = len(engine.dispatch.begin)
+        connects = len(pool.dispatch.connect)
+        sqlite.tune(engine)
+        self.assertIs(pool, engine.pool)
+        self.assertEqual(begins, len(engine.dispatch.begin))
+        self.assertEqual(connects, len(pool.dispatch.connect))
+
     def test_journal_mode_delete_when_configured(self):
         sqlite.OPTIONS['sqlite_journal_mode'] = 'delete'
         self.assertEqual('delete', self._journal_mode(self._engine()))
