@@ -21,8 +21,8 @@ from oslo_utils import timeutils
 from oslo_utils import uuidutils
 import sqlalchemy as sa
 
-from cinder_backup_reset.db import checkin
 from cinder_backup_reset.db import models
+from cinder_backup_reset.db import pool
 from cinder_backup_reset.db import sqlite
 from cinder_backup_reset import exception
 
@@ -73,14 +73,14 @@ def configure(conf):
 def tune_engine(engine):
     """What the service adds to each engine oslo.db creates.
 
-    Its connection-error translation, the SQLite tuning and the check-in
-    without a redundant ROLLBACK. The engine facade runs this on every
+    Its connection-error translation, the SQLite tuning and the server
+    pools' ping and reset (db/pool.py). The engine facade runs this on every
     engine; the test fixtures run it on theirs, so that tests use the
     engines the service uses.
     """
     _listen_connection_errors(engine)
     sqlite.tune(engine)
-    checkin.install(engine)
+    pool.install(engine)
 
 
 def _listen_connection_errors(engine):
@@ -189,7 +189,17 @@ def _backup_get_row(context, backup_id):
     conn = getattr(context, '_reset_connection', None)
     if conn is None:
         return _backup_get_row_facade(context, backup_id)
-    row = _select_row(conn, context, backup_id)
+    try:
+        row = _select_row(conn, context, backup_id)
+    except db_exc.DBConnectionError:
+        # NOTE: the scope's connection was not pinged (db/pool.py): the
+        # server may have dropped it since its last use. Nothing has been
+        # written yet; read again on a new connection, which is pinged.
+        LOG.info('Pooled database connection lost; reading backup %s '
+                 'again on a new one.', backup_id)
+        conn.close()
+        conn = context._reset_connection = get_engine().connect()
+        row = _select_row(conn, context, backup_id)
     if conn.dialect.name == 'sqlite':
         # NOTE: a WAL snapshot that began before another connection's
         # commit cannot become a write transaction (SQLITE_BUSY_SNAPSHOT,
@@ -225,8 +235,10 @@ def backup_reset_scope(context):
     follows it (notifications) holds it.
 
     NOTE: each checkout costs a ping and each check-in a ROLLBACK, round
-    trips to MySQL and PostgreSQL that were a third of a reset's. On
-    MySQL and PostgreSQL the read and the write share one transaction:
+    trips to MySQL and PostgreSQL that were a third of a reset's; this
+    connection is not pinged and, on MySQL, not rolled back after its
+    commit (db/pool.py). On MySQL and PostgreSQL the read and the write
+    share one transaction:
     a plain SELECT takes no lock, and the UPDATE's ``WHERE status =
     :seen`` is evaluated against the latest committed row (InnoDB's
     locking read, PostgreSQL's READ COMMITTED re-check), so the
@@ -235,12 +247,16 @@ def backup_reset_scope(context):
     if getattr(context, '_reset_connection', None) is not None:
         yield
         return
-    with get_engine().connect() as conn:
-        context._reset_connection = conn
-        try:
-            yield
-        finally:
-            context._reset_connection = None
+    with pool.unpinged():
+        context._reset_connection = get_engine().connect()
+    try:
+        yield
+    finally:
+        # NOTE: the CAS has closed it already, unless the scope ended
+        # before writing; the read may have replaced it.
+        conn, context._reset_connection = context._reset_connection, None
+        if conn is not None:
+            conn.close()
 
 
 @main_context_manager.reader
@@ -393,7 +409,7 @@ def _writer(context):
         # the request ends.
         context._reset_connection = None
         if committed:
-            checkin.close_committed(conn)
+            pool.close_committed(conn)
         else:
             conn.close()
 

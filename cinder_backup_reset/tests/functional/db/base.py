@@ -10,7 +10,44 @@ server cannot be reached.
 
 from oslo_db.sqlalchemy import enginefacade
 from oslo_db.sqlalchemy import test_fixtures
+from oslo_utils import uuidutils
 import testtools
+
+from cinder_backup_reset import context
+from cinder_backup_reset.db import api as db_api
+from cinder_backup_reset.tests import fixtures
+
+
+def admin_context():
+    """A new admin context: one per caller.
+
+    enginefacade keeps the transaction on the context, so racing callers
+    must not share one.
+    """
+    return context.RequestContext(user_id='u', project_id='p',
+                                  is_admin=True, request_id='req-x')
+
+
+class WithBackup:
+    """The DB API on ``self.engine``, and ``self.backup`` in ``error``.
+
+    The fixture tunes the engine as the service tunes its own.
+    """
+
+    def setUp(self):
+        super().setUp()
+        self.useFixture(fixtures.Database(engine=self.engine))
+        self.backup = db_api.backup_create(
+            admin_context(), {'id': uuidutils.generate_uuid(),
+                              'volume_id': 'v', 'project_id': 'p',
+                              'status': 'error'})
+
+
+def read_then_refuse(ctx, backup_id):
+    """A reset scope that reads the backup, then fails (nothing written)."""
+    with db_api.backup_reset_scope(ctx):
+        db_api.backup_get(ctx, backup_id, with_metadata=False)
+        raise RuntimeError('refused after the read')
 
 
 class OpportunisticTestCase(test_fixtures.OpportunisticDBTestMixin,

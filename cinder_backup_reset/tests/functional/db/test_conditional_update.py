@@ -6,14 +6,11 @@ import time
 from unittest import mock
 
 from oslo_utils import fixture as utils_fixture
-from oslo_utils import uuidutils
 import sqlalchemy as sa
 
-from cinder_backup_reset import context
 from cinder_backup_reset.db import api as db_api
 from cinder_backup_reset.db import models
 from cinder_backup_reset import exception
-from cinder_backup_reset.tests import fixtures
 from cinder_backup_reset.tests.functional.db import base
 
 _HISTORY = {'from_status': 'error', 'to_status': 'available',
@@ -31,22 +28,11 @@ _LOCK_WAITERS_SQL = {
 }
 
 
-def _ctxt():
-    # NOTE: one context per caller: enginefacade keeps the transaction on
-    # the context, so two racing callers must not share one.
-    return context.RequestContext(user_id='u', project_id='p',
-                                  is_admin=True, request_id='req-x')
+_ctxt = base.admin_context
 
 
-class _CompareAndSwapMixin:
+class _CompareAndSwapMixin(base.WithBackup):
     """Sequential semantics, the same on every backend."""
-
-    def setUp(self):
-        super().setUp()
-        self.useFixture(fixtures.Database(engine=self.engine))
-        self.backup = db_api.backup_create(
-            _ctxt(), {'id': uuidutils.generate_uuid(), 'volume_id': 'v',
-                      'project_id': 'p', 'status': 'error'})
 
     def _count_history(self):
         with self.engine.connect() as conn:
@@ -181,13 +167,8 @@ class _CompareAndSwapMixin:
 
     def test_reset_scope_error_writes_nothing(self):
         ctx = _ctxt()
-
-        def refused_after_the_read():
-            with db_api.backup_reset_scope(ctx):
-                db_api.backup_get(ctx, self.backup.id, with_metadata=False)
-                raise RuntimeError('refused after the read')
-
-        self.assertRaises(RuntimeError, refused_after_the_read)
+        self.assertRaises(RuntimeError, base.read_then_refuse, ctx,
+                          self.backup.id)
         self.assertIsNone(ctx._reset_connection)
         self.assertEqual('error', self._status())
         self.assertEqual(0, self._count_history())
