@@ -100,9 +100,10 @@ def _fresh(dbapi_connection, connection_record):
 def _reset(dbapi_connection, connection_record, reset_state):
     committed = connection_record is not None and (
         connection_record.info.pop(COMMITTED, False))
-    if reset_state.transaction_was_reset:
-        # NOTE: the Connection rolled back as it closed (SQLAlchemy's own
-        # reset skips its rollback in this case too).
+    if reset_state.transaction_was_reset or not reset_state.asyncio_safe:
+        # NOTE: as SQLAlchemy's own reset: the Connection rolled back as it
+        # closed, or this is a garbage-collected connection of an asyncio
+        # driver, which must not be used here.
         return
     if committed and not reset_state.terminate_only:
         return
