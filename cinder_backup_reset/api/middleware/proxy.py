@@ -10,7 +10,7 @@ def filter_factory(global_conf, **local_conf):
     default) the middleware changes nothing, yet like every
     oslo.middleware ConfigurableMiddleware it builds a webob request and
     response and inspects its own ``process_response`` signature on each
-    request: 61 us of a reset on the reference host, a twentieth of it.
+    request: 47-61 us of a reset on the reference host (a twentieth).
     The option is not mutable, so what it says when the pipeline is built
     holds until the service restarts; paste options (``local_conf``) are
     read as oslo.middleware reads them.
