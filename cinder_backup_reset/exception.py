@@ -51,6 +51,13 @@ class InvalidContentType(CinderBackupResetException):
     code = 415
 
 
+class RequestBodyTimeout(CinderBackupResetException):
+    msg_fmt = ('The request body did not arrive in time: no data for '
+               '%(seconds)s seconds ([DEFAULT] client_socket_timeout); '
+               'nothing was changed.')
+    code = 408
+
+
 class InvalidAPIVersionString(Invalid):
     msg_fmt = ('API version string %(version)s is not valid. It must be of '
                'the form "volume MAJOR.MINOR".')

@@ -67,7 +67,9 @@ def fault_response(exc, req):
             LOG.error('%s answered %d for request %s: %s',
                       req.path_info, code, request_id, exc)
         # NOTE: a 503 is temporary by definition; say when to come back.
-        headers = {'Retry-After': '5'} if code == 503 else None
+        # After a 408 the rest of the body may still arrive: close.
+        headers = {503: {'Retry-After': '5'},
+                   408: {'Connection': 'close'}}.get(code)
         return make_fault(code, message, headers)
     if isinstance(exc, webob.exc.HTTPException):
         headers = {}

@@ -6,6 +6,7 @@ single top-level key is ``key``. Controller extensions add actions to a
 collection's Resource; registering one key twice fails at start-up.
 """
 
+from oslo_config import cfg
 from oslo_log import log as logging
 from oslo_serialization import jsonutils
 import webob
@@ -17,6 +18,7 @@ from cinder_backup_reset.api import fault
 from cinder_backup_reset import exception
 
 LOG = logging.getLogger(__name__)
+CONF = cfg.CONF
 
 CONTEXT_KEY = 'cinder_backup_reset.context'
 JSON_TYPES = ('application/json', 'application/vnd.openstack.volume+json')
@@ -147,9 +149,24 @@ def _check_project(req, project_id):
             "the token's project (%s)." % (project_id, context.project_id))
 
 
+def _body(req):
+    """The request body; 408 if the client stopped sending it.
+
+    NOTE: the server's sockets time out after client_socket_timeout
+    seconds without data (cmd/worker.py), so a stalled client frees its
+    thread; that is the client's delay, not a server error.
+    """
+    try:
+        return req.body
+    except TimeoutError:
+        raise exception.RequestBodyTimeout(
+            seconds=CONF.client_socket_timeout)
+
+
 def _json_body(req):
     """Decode the request body; 400/415 with a precise message otherwise."""
-    if not req.body:
+    body = _body(req)
+    if not body:
         raise exception.MalformedRequestBody(
             reason='the request body is empty; send a JSON object such as '
                    '{"backup-reset_status": {"status": "error"}}')
@@ -158,7 +175,7 @@ def _json_body(req):
         raise exception.InvalidContentType(
             content_type=content_type or '(none)')
     try:
-        return jsonutils.loads(req.body.decode('utf-8'))
+        return jsonutils.loads(body.decode('utf-8'))
     except (ValueError, UnicodeDecodeError) as exc:
         raise exception.MalformedRequestBody(
             reason='the body is not valid JSON (%s)' % exc)

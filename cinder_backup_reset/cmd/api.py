@@ -94,6 +94,7 @@ def main(argv=None):
         return 1
     options = gunicorn_options(CONF)
     worker.HeadFirstThreadWorker.head_timeout = CONF.client_header_timeout
+    worker.HeadFirstThreadWorker.io_timeout = CONF.client_socket_timeout
     LOG.info('Serving the API on %s with %d worker(s) of %d thread(s)',
              options['bind'][0], options['workers'], options['threads'])
     APIServer(application, options).run()

@@ -9,7 +9,9 @@ This worker collects each request head in its event loop instead (the
 poller it already has for keep-alive connections) and submits the
 connection to the thread pool only once the head is complete; a
 connection that has not sent its head within ``client_header_timeout``
-seconds is closed without ever taking a thread.
+seconds is closed without ever taking a thread. Once a thread has it, each
+blocking read or write waits at most ``client_socket_timeout`` seconds, so
+a client stalled in the middle of its body lets the thread go too.
 """
 
 import functools
@@ -25,9 +27,21 @@ RECV_SIZE = 65536
 class _BufferedSocket:
     """The client socket; bytes read by the event loop are served first."""
 
-    def __init__(self, sock):
+    def __init__(self, sock, io_timeout=None):
         self._sock = sock
         self.buffer = bytearray()
+        self.io_timeout = io_timeout
+
+    def setblocking(self, flag):
+        # NOTE: gunicorn makes the socket blocking for the thread that
+        # serves a request, with no time limit: a client that stops in the
+        # middle of its body (or stops reading the answer) would hold that
+        # thread for good. Here blocking means "for at most io_timeout
+        # seconds per operation", as Cinder's client_socket_timeout does.
+        if flag and self.io_timeout:
+            self._sock.settimeout(self.io_timeout)
+        else:
+            self._sock.setblocking(flag)
 
     def recv(self, size, *args):
         if self.buffer:
@@ -46,6 +60,9 @@ class HeadFirstThreadWorker(gthread.ThreadWorker):
     #: seconds a client has to send a complete request head (set by
     #: cinder_backup_reset.cmd.api from client_header_timeout)
     head_timeout = 20
+    #: seconds one blocking read or write of a request may wait (set from
+    #: client_socket_timeout); None waits for ever
+    io_timeout = None
 
     def init_process(self):
         self._heads = {}
@@ -69,7 +86,7 @@ class HeadFirstThreadWorker(gthread.ThreadWorker):
             conn.head_ready = False
             return super().enqueue_req(conn)
         if not isinstance(conn.sock, _BufferedSocket):
-            conn.sock = _BufferedSocket(conn.sock)
+            conn.sock = _BufferedSocket(conn.sock, self.io_timeout)
         if HEAD_END in conn.sock.buffer:
             return self._head_complete(conn)
         conn.sock.setblocking(False)

@@ -10,7 +10,9 @@ server with small limits so the tests are cheap:
   (414/431; 400 with gunicorn < 23);
 - more slow clients than the worker has threads (trickling headers one
   byte at a time, or connected and silent) do not delay a normal request,
-  and are disconnected after ``client_header_timeout``.
+  and are disconnected after ``client_header_timeout``;
+- clients that stop in the middle of their body hold a thread for at most
+  ``client_socket_timeout`` seconds, get 408 fault JSON and change nothing.
 """
 
 import socket
@@ -28,6 +30,7 @@ BODY_LIMIT = 4096
 HEADER_LINE = 2048
 HEADER_COUNT = 20
 HEAD_TIMEOUT = 3
+SOCKET_TIMEOUT = 2
 
 
 class TestLimits(testtools.TestCase):
@@ -122,6 +125,51 @@ class TestLimits(testtools.TestCase):
         resp = requests.get(self.api.url('backups', 'p1'),
                             headers=self.api.headers(), timeout=10)
         self.assertEqual(200, resp.status_code, resp.text)
+
+
+class TestStalledBody(testtools.TestCase):
+    """Clients that stop sending in the middle of their body."""
+
+    def setUp(self):
+        super().setUp()
+        self.api = self.useFixture(server.APIServer(config={
+            'DEFAULT': {'backup_driver': 'fake',
+                        'wsgi_default_pool_size': POOL_SIZE,
+                        'client_socket_timeout': SOCKET_TIMEOUT}}))
+        self.engine = self.useFixture(databases.Engine(
+            'sqlite:///%s/cbr.sqlite' % self.api.state_path)).engine
+        self.backup_id = databases.create_backup(self.engine, 'creating')
+
+    def _stall(self):
+        """Send a head announcing 100 bytes of body, and 10 of them."""
+        sock = socket.create_connection(('127.0.0.1', self.api.port))
+        self.addCleanup(sock.close)
+        body = b'{"backup-reset_status": {"status": "error"}}'.ljust(100)
+        sock.sendall(
+            b'POST /v3/p1/backups/%s/action HTTP/1.1\r\nHost: x\r\n'
+            b'X-Auth-Token: admin:p1\r\nContent-Type: application/json\r\n'
+            b'Content-Length: 100\r\n\r\n' % self.backup_id.encode()
+            + body[:10])
+        return sock
+
+    def test_stalled_bodies_free_their_threads(self):
+        # NOTE: as many stalled clients as the worker has threads: without
+        # a time limit on reads, no thread would ever serve anyone again.
+        stalled = [self._stall() for _ in range(POOL_SIZE)]
+        start = time.monotonic()
+        resp = requests.get(self.api.url('backups', 'p1'),
+                            headers=self.api.headers(), timeout=30)
+        self.assertEqual(200, resp.status_code, resp.text)
+        self.assertLess(time.monotonic() - start, SOCKET_TIMEOUT + 5)
+        for sock in stalled:
+            sock.settimeout(SOCKET_TIMEOUT + 10)
+            answer = _read_until_closed(sock)
+            self.assertTrue(answer.startswith(b'HTTP/1.1 408 '), answer)
+            self.assertIn(b'"code": 408', answer)
+            self.assertIn(b'client_socket_timeout', answer)
+        self.assertEqual({self.backup_id: 'creating'},
+                         databases.statuses(self.engine))
+        self.assertEqual([], databases.history(self.engine))
 
 
 def _trickle(socks, stop):

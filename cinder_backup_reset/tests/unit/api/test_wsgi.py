@@ -81,3 +81,30 @@ class TestActions(base.TestCase):
         self.assertEqual(400, resp.status_int)
         self.assertIn('Malformed request url',
                       resp.json['badRequest']['message'])
+
+
+class _StalledInput:
+    """A request body whose client stopped sending (a socket timeout)."""
+
+    def read(self, *args):
+        raise TimeoutError('timed out')
+
+
+class TestStalledBody(base.TestCase):
+
+    def test_stalled_body_is_408_and_closes(self):
+        resource = wsgi.Resource(First(), 'things')
+        req = webob.Request.blank('/things/42/action', method='POST')
+        req.content_type = 'application/json'
+        req.environ['CONTENT_LENGTH'] = '100'
+        req.environ['wsgi.input'] = _StalledInput()
+        req.environ['wsgiorg.routing_args'] = ((), {
+            'action': 'action', 'id': '42', 'project_id': None})
+        req.environ[wsgi.CONTEXT_KEY] = context.RequestContext(
+            user_id='u', project_id='p1', roles=['admin'], overwrite=False)
+        resp = req.get_response(resource)
+        self.assertEqual(408, resp.status_int)
+        self.assertEqual(408, resp.json['computeFault']['code'])
+        self.assertIn('client_socket_timeout',
+                      resp.json['computeFault']['message'])
+        self.assertEqual('close', resp.headers['Connection'])
