@@ -48,6 +48,8 @@ def main(argv=None):
         _fake_verified()
         return api.main(argv)
     service.parse_args(argv)
+    # NOTE: the same worker settings as api.main gives the API.
+    api.configure_worker(cfg.CONF)
     api.APIServer(application, api.gunicorn_options(cfg.CONF)).run()
 
 

@@ -56,6 +56,12 @@ def gunicorn_options(conf):
     }
 
 
+def configure_worker(conf):
+    """Give the worker class its client time limits (before forking)."""
+    worker.HeadFirstThreadWorker.head_timeout = conf.client_header_timeout
+    worker.HeadFirstThreadWorker.io_timeout = conf.client_socket_timeout
+
+
 def _host(address):
     return '[%s]' % address if ':' in address else address
 
@@ -93,8 +99,7 @@ def main(argv=None):
         LOG.error('Cannot start the API: %s', exc)
         return 1
     options = gunicorn_options(CONF)
-    worker.HeadFirstThreadWorker.head_timeout = CONF.client_header_timeout
-    worker.HeadFirstThreadWorker.io_timeout = CONF.client_socket_timeout
+    configure_worker(CONF)
     LOG.info('Serving the API on %s with %d worker(s) of %d thread(s)',
              options['bind'][0], options['workers'], options['threads'])
     APIServer(application, options).run()
