@@ -507,7 +507,7 @@ def _fused_cas_statement(keys):
 
 def _cas_with_history(conn, context, backup_id, expected_status, values,
                       history):
-    # NOTE: a round trip to the server cost about 0.19 ms here (as much as
+    # NOTE: a round trip to the server cost 0.16-0.19 ms here (as much as
     # a quarter of the SQL alternative's whole transaction); the two
     # statements in one save one.
     statement = _fused_cas_statement(tuple(sorted(values)))
