@@ -5,9 +5,8 @@ pings every connection it hands out (``pool_pre_ping``) and rolls back
 every connection it gets back ("reset on return"), because it cannot
 know what the borrower did. A reset knows, and each of those is a round
 trip to the server: 0.16-0.19 ms each on the reference host
-(tools/bench_roundtrip.py), where a reset
-made six round trips (now four) and the SQL alternative's transaction
-makes three.
+(tools/bench_roundtrip.py), where a reset made six round trips (now
+four) and the SQL alternative's transaction makes three.
 
 - **No ping for a reset's connection** (unpinged()): the reset reads
   before it writes, and a connection the server dropped since its last
