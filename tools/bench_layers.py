@@ -13,13 +13,9 @@ without it: measured inside a real reset, with its cold caches, not in a
 loop of its own (where the same code looks two to three times cheaper).
 """
 
-import argparse
 import copy
 import os
-import shutil
-import statistics
 import sys
-import tempfile
 
 import webob
 
@@ -67,17 +63,10 @@ def resetter(app, backup_id, toggle):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--db', choices=('sqlite', 'mysql', 'postgresql'),
-                        default='sqlite')
-    parser.add_argument('--rounds', type=int, default=40)
-    parser.add_argument('--batch', type=int, default=20)
-    args = parser.parse_args(argv)
-
-    state_path = tempfile.mkdtemp(prefix='cbr-layers-')
-    db = bench_reset.Database(args.db, state_path, 'layers')
-    try:
-        db.create()
+    args = bench_reset.small_bench_args(__doc__.split('\n')[0], 'sqlite',
+                                        argv)
+    with bench_reset.throwaway_database(args.db, 'layers') as pair:
+        db, state_path = pair
         config = {
             'DEFAULT': {'auth_strategy': 'noauth', 'state_path': state_path,
                         'backup_driver': 'posix',
@@ -103,22 +92,12 @@ def main(argv=None):
             funcs['without ' + name] = resetter(without(layers, name),
                                                 backup_id, toggle)
         samples = bench_reset.interleave(funcs, args.rounds, args.batch)
-        whole = statistics.median(samples['whole pipeline'])
         print('%d rounds of %d resets per variant, %s' % (
             args.rounds, args.batch, args.db))
-        for name, values in samples.items():
-            median = statistics.median(values)
-            extra = '' if name == 'whole pipeline' else (
-                '   layer costs %5.0f us' % ((whole - median) * 1e6))
-            print('  %-36s median %7.0f us%s' % (name, median * 1e6, extra))
-        return 0
-    finally:
-        bench_reset.db_api.dispose_engine()
-        try:
-            db.drop()
-        except Exception as exc:
-            print('could not drop %s: %s' % (db.name, exc), file=sys.stderr)
-        shutil.rmtree(state_path, ignore_errors=True)
+        # NOTE: a layer costs what the pipeline saves without it.
+        bench_reset.print_against(samples, 'whole pipeline', 36,
+                                  'layer costs', sign=-1)
+    return 0
 
 
 if __name__ == '__main__':

@@ -419,6 +419,46 @@ class InProcess:
                     resp.status, resp.body[:300]))
 
 
+def small_bench_args(description, default_db, argv=None):
+    """--db, --rounds and --batch, for the single-purpose bench tools."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument('--db', choices=('sqlite', 'mysql', 'postgresql'),
+                        default=default_db)
+    parser.add_argument('--rounds', type=int, default=40)
+    parser.add_argument('--batch', type=int, default=20)
+    return parser.parse_args(argv)
+
+
+def print_against(samples, base, width, label, sign=1):
+    """Each sample's median and ``label`` sign * (median - base median)."""
+    reference = statistics.median(samples[base])
+    for name, values in samples.items():
+        median = statistics.median(values)
+        extra = '' if name == base else '   %s %5.0f us' % (
+            label, sign * (median - reference) * 1e6)
+        print('  %-*s median %7.0f us%s' % (
+            width, name, median * 1e6, extra))
+
+
+@contextlib.contextmanager
+def throwaway_database(kind, name):
+    """A created Database and its state directory, dropped afterwards."""
+    state_path = tempfile.mkdtemp(prefix='cbr-%s-' % name)
+    db = Database(kind, state_path, name)
+    try:
+        db.create()
+        yield db, state_path
+    finally:
+        # NOTE: the service's pooled connections would keep the database
+        # busy (PostgreSQL refuses to drop it).
+        db_api.dispose_engine()
+        try:
+            db.drop()
+        except Exception as exc:
+            print('could not drop %s: %s' % (db.name, exc), file=sys.stderr)
+        shutil.rmtree(state_path, ignore_errors=True)
+
+
 def sql_alternative(engine, backup_id):
     """The operator's ``update backups set status=...``, one transaction."""
     table = models.Backup.__table__
