@@ -67,20 +67,31 @@ def install(engine):
             # pool older than now, and connect anew (the pool retries).
             raise sa.exc.InvalidatePoolError()
 
-    # NOTE: as QueuePool.recreate() builds it (engine.dispose() keeps the
-    # settings and, through _dispatch, oslo.db's listeners and ours).
-    engine.pool = sa_pool.QueuePool(
-        old._creator, pool_size=old._pool.maxsize,
-        max_overflow=old._max_overflow, pre_ping=False,
-        use_lifo=old._pool.use_lifo, timeout=old._timeout,
-        recycle=old._recycle, echo=old.echo,
-        logging_name=old._orig_logging_name, reset_on_return=None,
-        _dispatch=old.dispatch, dialect=old._dialect)
+    engine.pool = queue_pool_like(
+        old, pool_size=old._pool.maxsize, max_overflow=old._max_overflow,
+        use_lifo=old._pool.use_lifo, timeout=old._timeout, pre_ping=False,
+        reset_on_return=None)
     # NOTE: oslo.db connected once to test the URL; close what it left.
     old.dispose()
     sa.event.listen(engine.pool, 'connect', _fresh)
     sa.event.listen(engine.pool, 'checkout', _checkout)
     sa.event.listen(engine.pool, 'reset', _reset)
+
+
+def queue_pool_like(old, **changes):
+    """A QueuePool as ``old``, with ``changes`` to its settings.
+
+    NOTE: built as SQLAlchemy's Pool.recreate() builds one: the same
+    creator and dialect, and through _dispatch the listeners oslo.db
+    installed (engine.dispose() later keeps the new settings and ours).
+    """
+    settings = dict(recycle=old._recycle, echo=old.echo,
+                    logging_name=old._orig_logging_name,
+                    reset_on_return=old._reset_on_return,
+                    pre_ping=old._pre_ping, _dispatch=old.dispatch,
+                    dialect=old._dialect)
+    settings.update(changes)
+    return sa_pool.QueuePool(old._creator, **settings)
 
 
 def _ping(dialect, dbapi_connection):

@@ -15,6 +15,8 @@ from oslo_log import log as logging
 import sqlalchemy as sa
 from sqlalchemy import pool as sa_pool
 
+from cinder_backup_reset.db import pool
+
 LOG = logging.getLogger(__name__)
 
 #: what configure() read; tune() applies it to each new engine
@@ -66,15 +68,11 @@ def tune(engine):
         # NOTE: not a file, or tuned already (oslo.db gives every SQLite
         # file a NullPool).
         return
-    # NOTE: _dispatch keeps the connect listeners oslo.db installed
+    # NOTE: the new pool keeps the connect listeners oslo.db installed
     # (its REGEXP function, its own BEGIN handling).
-    engine.pool = sa_pool.QueuePool(
-        old._creator, pool_size=OPTIONS['max_pool_size'],
-        max_overflow=OPTIONS['max_overflow'], pre_ping=False,
-        recycle=old._recycle, echo=old.echo,
-        logging_name=old._orig_logging_name,
-        reset_on_return=old._reset_on_return, _dispatch=old.dispatch,
-        dialect=old._dialect)
+    engine.pool = pool.queue_pool_like(
+        old, pool_size=OPTIONS['max_pool_size'],
+        max_overflow=OPTIONS['max_overflow'], pre_ping=False)
     mode = OPTIONS['sqlite_journal_mode']
 
     # NOTE: oslo.db begins SQLite transactions itself (pysqlite's own
