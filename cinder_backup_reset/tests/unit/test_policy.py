@@ -181,3 +181,74 @@ class TestCheckDispatch(base.TestCase):
         self.assertEqual(theirs, ours)
         self.assertIn(True, ours)
         self.assertIn(False, ours)
+
+
+class TestGenericCheck(base.TestCase):
+    """GenericCheck with its kind parsed once: oslo.policy's verdicts."""
+
+    RULES = ('is_admin:True', 'is_admin:False', 'True:%(enabled)s',
+             "'member':%(role)s", '1:%(count)s', 'None:%(missing)s',
+             'project_id:%(project_id)s', 'user_id:%(user_id)s',
+             'roles:admin', 'roles:reader', 'nested.key:%(project_id)s',
+             'nested.list.name:%(user_id)s', 'absent:%(project_id)s',
+             'project_id:p1', 'project_id:%(absent)s')
+    TARGETS = ({'project_id': 'p1', 'user_id': 'u', 'enabled': True,
+                'role': 'member', 'count': 1, 'missing': None},
+               {'project_id': 'p2', 'user_id': 'v', 'enabled': 'False',
+                'role': 'reader', 'count': '2', 'missing': 'None'},
+               {})
+    CREDS = ({'is_admin': True, 'project_id': 'p1', 'user_id': 'u',
+              'roles': ['admin', 'member'],
+              'nested': {'key': 'p1', 'list': [{'name': 'x'},
+                                               {'name': 'u'}]}},
+             {'is_admin': False, 'project_id': 'p2', 'user_id': 'v',
+              'roles': ['reader'], 'nested': {'key': 'p2', 'list': []}},
+             {})
+
+    def test_same_verdicts_as_oslo_policy(self):
+        from oslo_policy import _checks
+        from oslo_policy import _parser
+        seen = set()
+        for text in self.RULES:
+            check = _parser._parse_check(text)
+            self.assertIs(_checks.GenericCheck, type(check), text)
+            for target in self.TARGETS:
+                for creds in self.CREDS:
+                    theirs = _checks.GenericCheck.__call__(
+                        check, target, creds, None)
+                    ours = policy._check(check, target, creds, None, 'r')
+                    self.assertEqual(theirs, ours, (text, target, creds))
+                    seen.add(ours)
+        self.assertEqual({True, False}, seen)
+
+    def test_unparsable_kind_raises_as_oslo_policy(self):
+        from oslo_policy import _checks
+        check = _checks.GenericCheck('1 +', 'x')
+        self.assertRaises(SyntaxError, _checks.GenericCheck.__call__,
+                          check, {}, {}, None)
+        self.assertRaises(SyntaxError, policy._check,
+                          check, {}, {}, None, 'r')
+
+    def test_kind_is_parsed_once(self):
+        from oslo_policy import _parser
+        self.useFixture(fx.MockPatchObject(policy, '_LITERAL_KINDS', {}))
+        spy = self.useFixture(fx.MockPatchObject(
+            policy.ast, 'literal_eval',
+            side_effect=policy.ast.literal_eval)).mock
+        checks = [_parser._parse_check('is_admin:True'),
+                  _parser._parse_check('True:%(enabled)s')]
+        for _ in range(5):
+            for check in checks:
+                policy._check(check, {'enabled': True}, {'is_admin': True},
+                              None, 'r')
+        self.assertEqual(2, spy.call_count)
+
+    def test_subclasses_keep_their_own_call(self):
+        from oslo_policy import _checks
+
+        class Always(_checks.GenericCheck):
+            def __call__(self, target, creds, enforcer):
+                return True
+
+        self.assertTrue(policy._check(Always('is_admin', 'True'), {},
+                                      {'is_admin': False}, None, 'r'))
