@@ -164,3 +164,13 @@ class DatabaseCommitInDoubt(ServiceUnavailable):
 
 class PasteConfigNotFound(CinderBackupResetException):
     msg_fmt = 'Could not find paste config at %(path)s.'
+
+
+class InvalidDatabaseConnection(CinderBackupResetException):
+    msg_fmt = ('[database] connection %(url)s cannot be used: %(reason)s')
+
+
+class DatabaseUnusable(CinderBackupResetException):
+    """The configured database could not be opened or reached."""
+
+    msg_fmt = '%(problem)s'

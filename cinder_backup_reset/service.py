@@ -4,7 +4,9 @@ import os
 import sys
 
 from oslo_config import cfg
+from oslo_db import exception as db_exc
 from oslo_log import log as logging
+from sqlalchemy import exc as sa_exc
 
 import cinder_backup_reset.conf  # noqa: F401  (registers the options)
 from cinder_backup_reset.conf import opts
@@ -59,12 +61,49 @@ def find_paste_config(conf=cfg.CONF):
 
 
 def ensure_state_path(conf=cfg.CONF):
-    """Create state_path when the embedded SQLite database lives there."""
+    """Create the directory of an SQLite database file if it is missing.
+
+    :raises DatabaseUnusable: it cannot be created.
+    """
     connection = conf.database.connection or ''
     if connection.startswith('sqlite:///') and len(connection) > 10:
         directory = os.path.dirname(connection[len('sqlite:///'):])
         if directory:
-            os.makedirs(directory, mode=0o750, exist_ok=True)
+            try:
+                os.makedirs(directory, mode=0o750, exist_ok=True)
+            except OSError as exc:
+                raise exception.DatabaseUnusable(problem=(
+                    'cannot create the directory of the SQLite database '
+                    '%s: %s' % (db_api.safe_url(connection), exc))) from exc
+
+
+def database_problem(exc, conf=cfg.CONF):
+    """One sentence for an operator: why the database cannot be used.
+
+    ``exc`` is an oslo.db DBError or a SQLAlchemy DBAPIError raised while
+    opening, reaching or migrating the database of ``[database]
+    connection``.
+    """
+    url = db_api.safe_url(conf.database.connection)
+    inner = getattr(exc, 'inner_exception', None) or exc
+    # NOTE: the driver's own words (SQLAlchemy's text adds the class name
+    # and a link on another line).
+    cause = getattr(inner, 'orig', None) or inner
+    reason = (str(cause).strip().split('\n')[0].rstrip('.') or
+              type(cause).__name__)
+    if url.startswith('sqlite'):
+        return ('cannot use the SQLite database %s: %s. Check that its '
+                'directory exists and that this user may write there '
+                '([database] connection, [DEFAULT] state_path).' % (
+                    url, reason))
+    if isinstance(exc, db_exc.DBNonExistentDatabase):
+        return ('the database of %s does not exist: %s. Create it, then '
+                'run "cinder-backup-reset-manage db sync".' % (url, reason))
+    if isinstance(exc, (db_exc.DBConnectionError, sa_exc.OperationalError)):
+        return ('cannot connect to the database %s: %s. Check [database] '
+                'connection (user, password, host, database name) and that '
+                'the server is running.' % (url, reason))
+    return 'the database %s failed: %s.' % (url, reason)
 
 
 def init_database(conf=cfg.CONF):
@@ -74,7 +113,12 @@ def init_database(conf=cfg.CONF):
     newcomer can start the service straight away; a server database is
     migrated by the operator with ``cinder-backup-reset-manage db sync``.
     """
+    db_api.check_connection(conf.database.connection)
     ensure_state_path(conf)
     db_api.configure(conf)
     if (conf.database.connection or '').startswith('sqlite'):
-        migration.db_sync()
+        try:
+            migration.db_sync()
+        except (db_exc.DBError, sa_exc.DBAPIError) as exc:
+            raise exception.DatabaseUnusable(
+                problem=database_problem(exc, conf)) from exc

@@ -13,7 +13,9 @@ import sys
 
 from gunicorn.app import base as gunicorn_base
 from oslo_config import cfg
+from oslo_db import exception as db_exc
 from oslo_log import log as logging
+from sqlalchemy import exc as sa_exc
 
 from cinder_backup_reset.cmd import worker
 from cinder_backup_reset.db import api as db_api
@@ -92,11 +94,19 @@ class APIServer(gunicorn_base.BaseApplication):
 def main(argv=None):
     """Entry point of cinder-backup-reset-api."""
     service.parse_args(sys.argv[1:] if argv is None else argv)
+    problem = None
     try:
         application = wsgi.load_app(CONF)
     except exception.CinderBackupResetException as exc:
-        # NOTE: a configuration problem: one clear line, no traceback.
-        LOG.error('Cannot start the API: %s', exc)
+        problem = str(exc)
+    except (db_exc.DBError, sa_exc.DBAPIError) as exc:
+        LOG.debug('Start-up failed.', exc_info=True)
+        problem = service.database_problem(exc)
+    if problem:
+        # NOTE: a configuration problem: one clear line, no traceback
+        # (logged outside the except block: oslo.log would append the
+        # exception's text a second time).
+        LOG.error('Cannot start the API: %s', problem)
         return 1
     options = gunicorn_options(CONF)
     configure_worker(CONF)

@@ -1,15 +1,22 @@
 """cinder-backup-reset-manage: database and backup administration."""
 
+import os
 import sys
 
 from oslo_config import cfg
+from oslo_db import exception as db_exc
+from oslo_log import log as logging
+import sqlalchemy as sa
 
 from cinder_backup_reset.cmd import backup_commands
 from cinder_backup_reset.db import api as db_api
 from cinder_backup_reset.db import migration
+from cinder_backup_reset import exception
 from cinder_backup_reset import service
 
 CONF = cfg.CONF
+LOG = logging.getLogger(__name__)
+PROG = 'cinder-backup-reset-manage'
 
 
 class DbCommands:
@@ -39,9 +46,29 @@ class DbCommands:
 
     @staticmethod
     def version(args):
+        # NOTE: the revision is the output (scripts read it); alembic's
+        # "Context impl" chatter is not.
+        logging.getLogger('alembic').logger.setLevel(logging.WARNING)
         db_api.configure(CONF)
+        path = _missing_sqlite_file(CONF.database.connection)
+        if path:
+            # NOTE: asking SQLite would create an empty file (or fail on a
+            # missing directory); a question must not change anything.
+            print('None')
+            print('(no database file at %s yet; "db sync" creates it)' %
+                  path, file=sys.stderr)
+            return 0
         print(migration.db_version() or 'None')
         return 0
+
+
+def _missing_sqlite_file(connection):
+    """The path of an SQLite database file that does not exist, or None."""
+    url = sa.engine.make_url(connection)
+    if url.get_backend_name() != 'sqlite' or not url.database or (
+            url.database == ':memory:' or url.database.startswith('file:')):
+        return None
+    return None if os.path.exists(url.database) else url.database
 
 
 def add_command_parsers(subparsers):
@@ -64,6 +91,18 @@ def main(argv=None):
     except KeyboardInterrupt:
         print('Interrupted.', file=sys.stderr)
         return 130
+    except exception.CinderBackupResetException as exc:
+        # NOTE: a configuration problem (or one the command did not
+        # expect): its message is written for operators; no traceback.
+        return _fail(exc)
+    except (db_exc.DBError, sa.exc.DBAPIError) as exc:
+        return _fail(service.database_problem(exc), exc)
+
+
+def _fail(message, exc=None):
+    LOG.debug('%s failed.', PROG, exc_info=exc or True)
+    print('%s: %s' % (PROG, message), file=sys.stderr)
+    return 1
 
 
 if __name__ == '__main__':

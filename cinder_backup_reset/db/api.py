@@ -53,7 +53,11 @@ def configure(conf):
 
     Once the facade has started (a transaction ran, or a test patched in its
     own engine) the configuration is fixed for the process.
+
+    :raises InvalidDatabaseConnection: ``[database] connection`` is not a
+        URL SQLAlchemy can use (see check_connection).
     """
+    check_connection(conf.database.connection)
     try:
         # NOTE: thread_checkin adds a time.sleep(0) to every connection
         # check-in so that eventlet green threads get a turn. We serve with
@@ -68,6 +72,49 @@ def configure(conf):
     if not _LISTENING:
         main_context_manager.append_on_engine_create(tune_engine)
         _LISTENING.append(True)
+
+
+def safe_url(connection):
+    """``connection`` with its password hidden, for messages and logs."""
+    try:
+        return sa.engine.make_url(connection).render_as_string(
+            hide_password=True)
+    except Exception:
+        # NOTE: unparsable, so its password cannot be found: show the
+        # scheme only.
+        scheme, sep, _rest = (connection or '').partition('://')
+        return scheme + sep + '...' if sep else '(not a URL)'
+
+
+def check_connection(connection):
+    """Parse ``connection`` and load its dialect and driver; no connecting.
+
+    NOTE: the engine is built on the first request, so a URL naming an
+    unknown database, an uninstalled driver or no URL at all used to be
+    found there and answered with a 500 on every request. An operator
+    needs to hear it at start-up instead, with the option's name.
+
+    :raises InvalidDatabaseConnection: with what is wrong.
+    """
+    if not connection:
+        raise exception.InvalidDatabaseConnection(
+            url='(empty)', reason='set it to a database URL, for example '
+                                  'mysql+pymysql://user:password@host/db')
+    try:
+        url = sa.engine.make_url(connection)
+        url.get_dialect().import_dbapi()
+    except sa.exc.NoSuchModuleError:
+        raise exception.InvalidDatabaseConnection(
+            url=safe_url(connection),
+            reason='SQLAlchemy knows no database or driver named %r' % (
+                connection.partition('://')[0]))
+    except sa.exc.ArgumentError as exc:
+        raise exception.InvalidDatabaseConnection(
+            url=safe_url(connection), reason=str(exc))
+    except ImportError as exc:
+        raise exception.InvalidDatabaseConnection(
+            url=safe_url(connection),
+            reason='its driver is not installed (%s)' % exc)
 
 
 def tune_engine(engine):

@@ -69,3 +69,25 @@ class TestAPIServer(testtools.TestCase):
         self.assertIn('Cannot start the API: Backup driver no-such-driver '
                       'could not be loaded', output)
         self.assertNotIn('Traceback', output)
+
+    def test_unusable_database_connection_stops_start_up(self):
+        tmp = self.useFixture(__import__('fixtures').TempDir()).path
+        conf = os.path.join(tmp, 'api.conf')
+        server.write_config(conf, {
+            'DEFAULT': {'auth_strategy': 'noauth', 'state_path': tmp,
+                        'backup_driver': 'fake',
+                        'osapi_volume_listen_port': server.free_port()},
+            'database': {'connection': 'mysql+nodriver://u:secret@h/db'}})
+        proc = subprocess.run(
+            [sys.executable, '-m', 'cinder_backup_reset.cmd.api',
+             '--config-file', conf], capture_output=True, text=True,
+            timeout=60)
+        self.assertEqual(1, proc.returncode)
+        output = proc.stdout + proc.stderr
+        self.assertIn('Cannot start the API: [database] connection '
+                      'mysql+nodriver://u:***@h/db cannot be used: '
+                      "SQLAlchemy knows no database or driver named "
+                      "'mysql+nodriver'", output)
+        self.assertEqual(1, output.count('SQLAlchemy knows no database'))
+        self.assertNotIn('Traceback', output)
+        self.assertNotIn('secret', output)
