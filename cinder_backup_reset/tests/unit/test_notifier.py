@@ -1,6 +1,11 @@
 """Notifications of a reset: Cinder's event types, publisher and payload."""
 
+import os
+import subprocess
+import sys
+
 import fixtures as fx
+import testtools
 
 from cinder_backup_reset.backup.drivers import fake
 from cinder_backup_reset.db import api as db_api
@@ -129,3 +134,17 @@ class TestEnabled(base.TestCase):
         notifier.notify_backup_usage(self.admin, self.create_backup(),
                                      'reset_status.end', conf=self.conf)
         spy.assert_not_called()
+
+
+class TestImportIsQuiet(testtools.TestCase):
+
+    def test_no_eventlet_deprecation_warning(self):
+        # NOTE: a fresh interpreter with Python's default warning filters,
+        # as an operator's start of the API or of a manage command.
+        env = dict(os.environ)
+        env.pop('PYTHONWARNINGS', None)
+        proc = subprocess.run(
+            [sys.executable, '-c', 'import cinder_backup_reset.notifier'],
+            capture_output=True, text=True, timeout=60, env=env)
+        self.assertEqual(0, proc.returncode, proc.stderr)
+        self.assertNotIn('Eventlet is deprecated', proc.stderr)
