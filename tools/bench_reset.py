@@ -684,7 +684,9 @@ def section_inproc(plan, inproc, db, backup_id, sql_id):
 
 def section_http(plan, base_config, state_path, driver, ids, statuses,
                  db=None, sql_id=None):
-    print('\n[2] HTTP: the API server vs a bare webob app, same gunicorn')
+    # NOTE: the in-process section parsed the same config file.
+    print('\n[2] HTTP: the API server vs a bare webob app, same gunicorn '
+          '(threads per worker: %d)' % cfg.CONF.wsgi_default_pool_size)
     env = {}
     if driver == 'fake':
         env['CBR_BENCH_FAKE_VERIFIED'] = ','.join(ids)
@@ -874,6 +876,9 @@ def main(argv=None):
                              'backups) goes; default: $TMPDIR or /tmp')
     parser.add_argument('--keep', action='store_true',
                         help='keep the state directory (and print it)')
+    parser.add_argument('--threads', type=int, metavar='N',
+                        help='[DEFAULT] wsgi_default_pool_size of the HTTP '
+                             "servers (default: the service's)")
     args = parser.parse_args(argv)
     plan = PLANS['quick' if args.quick else 'full']
     sections = set(args.only or ('inproc', 'http', 'scale'))
@@ -904,6 +909,8 @@ def main(argv=None):
                         'log_file': os.path.join(state_path, 'bench.log')},
             'database': {'connection': small.url},
         }
+        if args.threads:
+            base_config['DEFAULT']['wsgi_default_pool_size'] = args.threads
         config_file = os.path.join(state_path, 'bench.conf')
         write_config(config_file, base_config)
 
