@@ -166,6 +166,16 @@ class PasteConfigNotFound(CinderBackupResetException):
     msg_fmt = 'Could not find paste config at %(path)s.'
 
 
+class KeystoneNotConfigured(CinderBackupResetException):
+    msg_fmt = ('auth_strategy is keystone, but keystonemiddleware has no '
+               'credentials to validate tokens with, so every request '
+               'would fail: set [keystone_authtoken] auth_type (for '
+               'example password) with the service user\'s auth_url, '
+               'username, password, project_name, user_domain_name and '
+               'project_domain_name, and www_authenticate_uri. '
+               '(auth_strategy = noauth is for development only.)')
+
+
 class InvalidDatabaseConnection(CinderBackupResetException):
     msg_fmt = ('[database] connection %(url)s cannot be used: %(reason)s')
 

@@ -23,6 +23,30 @@ def free_port():
         return sock.getsockname()[1]
 
 
+#: a keystone service user for keystonemiddleware (never contacted: the
+#: tests' AuthTokenFixture answers for keystone)
+KEYSTONE_SERVICE_USER = {
+    'auth_type': 'password', 'auth_url': 'http://keystone.example/v3',
+    'username': 'cinder-backup-reset', 'password': 'not-used',
+    'project_name': 'service', 'user_domain_name': 'Default',
+    'project_domain_name': 'Default',
+    'www_authenticate_uri': 'http://keystone.example/v3'}
+
+
+def register_keystone_password_opts(conf_fixture):
+    """Register the password plugin's options in [keystone_authtoken].
+
+    NOTE: keystonemiddleware registers them only when it loads the plugin;
+    a test must be able to set them before that. Through the config
+    fixture, so that they are unregistered after the test: auth_url is a
+    required option, which would fail the next test's parse.
+    """
+    from keystoneauth1 import loading
+    conf_fixture.register_opts(
+        loading.get_auth_plugin_conf_options('password'),
+        group='keystone_authtoken')
+
+
 class ConfFixture(config_fixture.Config):
     """The global CONF with test defaults, reset after each test."""
 

@@ -3,7 +3,9 @@
 from oslo_config import cfg
 from oslo_log import log as logging
 from paste import deploy
+from paste import urlmap
 
+from cinder_backup_reset import exception
 from cinder_backup_reset import policy
 from cinder_backup_reset import service
 
@@ -21,7 +23,46 @@ def load_app(conf=cfg.CONF):
     paste_file = service.find_paste_config(conf)
     LOG.info('Loading the API from %s (auth_strategy %s)', paste_file,
              conf.auth_strategy)
-    return deploy.loadapp('config:%s' % paste_file, name=APP_NAME)
+    app = deploy.loadapp('config:%s' % paste_file, name=APP_NAME)
+    _check_keystone(app)
+    return app
+
+
+def _check_keystone(app):
+    """Refuse a keystonemiddleware that could not validate any token.
+
+    NOTE: without an auth plugin ([keystone_authtoken] auth_type, or the
+    paste filter's own) keystonemiddleware cannot ask keystone about a
+    token, and every request, with a token or without, ended in a 500.
+    Its own decision is read (its ``_auth``), so options given in the
+    paste file or through auth_section count; a keystonemiddleware
+    without that attribute is not judged.
+    """
+    try:
+        from keystonemiddleware import auth_token
+    except ImportError:
+        return
+    for protocol in _instances(app, auth_token.AuthProtocol):
+        if getattr(protocol, '_auth', True) is None:
+            raise exception.KeystoneNotConfigured()
+
+
+def _instances(app, cls):
+    """Every ``cls`` in the tree of WSGI applications below ``app``."""
+    stack, seen = [app], set()
+    while stack:
+        node = stack.pop()
+        if node is None or id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, cls):
+            yield node
+        if isinstance(node, urlmap.URLMap):
+            stack.extend(node.values())
+        # NOTE: how paste, oslo.middleware, keystonemiddleware and our
+        # middleware name the application they wrap.
+        for attr in ('application', '_app', 'app'):
+            stack.append(getattr(node, attr, None))
 
 
 def init_application(argv=None, default_config_files=None):

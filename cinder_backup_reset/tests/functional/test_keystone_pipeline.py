@@ -7,7 +7,9 @@ knows are valid, any other token is refused by the real middleware.
 from keystonemiddleware import fixture as ksm_fixture
 import webob
 
+from cinder_backup_reset import exception
 from cinder_backup_reset.tests import base
+from cinder_backup_reset.tests import fixtures
 from cinder_backup_reset import wsgi
 
 
@@ -16,9 +18,10 @@ class TestKeystonePipeline(base.TestCase):
     def setUp(self):
         super().setUp()
         self.conf_fixture.config(auth_strategy='keystone')
-        self.conf_fixture.config(
-            www_authenticate_uri='http://127.0.0.1:5000/v3',
-            delay_auth_decision=False, group='keystone_authtoken')
+        fixtures.register_keystone_password_opts(self.conf_fixture)
+        self.conf_fixture.config(delay_auth_decision=False,
+                                 group='keystone_authtoken',
+                                 **fixtures.KEYSTONE_SERVICE_USER)
         self.tokens = self.useFixture(ksm_fixture.AuthTokenFixture())
         self.admin_token = self._token(['admin', 'member', 'reader'])
         self.member_token = self._token(['member', 'reader'])
@@ -68,3 +71,40 @@ class TestKeystonePipeline(base.TestCase):
         for path, code in (('/', 300), ('/v3/', 200)):
             resp = webob.Request.blank(path).get_response(self.app)
             self.assertEqual(code, resp.status_int, path)
+
+
+class TestKeystoneWithoutServiceUser(base.TestCase):
+    """keystonemiddleware without credentials: start-up refused."""
+
+    def setUp(self):
+        super().setUp()
+        self.conf_fixture.config(auth_strategy='keystone')
+        fixtures.register_keystone_password_opts(self.conf_fixture)
+        self.conf_fixture.config(
+            www_authenticate_uri='http://127.0.0.1:5000/v3',
+            group='keystone_authtoken')
+
+    def test_refused_with_what_to_set(self):
+        exc = self.assertRaises(exception.KeystoneNotConfigured,
+                                wsgi.load_app, self.conf)
+        self.assertIn('[keystone_authtoken] auth_type', str(exc))
+
+    def test_auth_type_in_the_paste_file_counts(self):
+        # NOTE: keystonemiddleware reads its filter's paste options before
+        # the config file's.
+        tmp = self.useFixture(__import__('fixtures').TempDir()).path
+        with open(wsgi.service.find_paste_config(self.conf)) as f:
+            paste = f.read()
+        marker = 'use = egg:keystonemiddleware#auth_token\n'
+        self.assertIn(marker, paste)
+        options = ''.join('%s = %s\n' % item for item in
+                          fixtures.KEYSTONE_SERVICE_USER.items())
+        path = tmp + '/api-paste.ini'
+        with open(path, 'w') as f:
+            f.write(paste.replace(marker, marker + options))
+        self.conf_fixture.config(api_paste_config=path)
+        self.assertIsNotNone(wsgi.load_app(self.conf))
+
+    def test_noauth_is_not_checked(self):
+        self.conf_fixture.config(auth_strategy='noauth')
+        self.assertIsNotNone(wsgi.load_app(self.conf))

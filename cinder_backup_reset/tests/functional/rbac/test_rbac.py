@@ -14,6 +14,7 @@ from keystonemiddleware import fixture as ksm_fixture
 import testtools
 import yaml
 
+from cinder_backup_reset.tests import fixtures
 from cinder_backup_reset.tests.functional.reliability import inprocess
 
 MATRIX_FILE = os.path.join(os.path.dirname(__file__), 'backups.yaml')
@@ -108,10 +109,10 @@ class KeystoneMatrix(_Matrix):
     auth_strategy = 'keystone'
 
     def pipeline_config(self):
-        # NOTE: without it keystonemiddleware must discover keystone to
-        # fill WWW-Authenticate on a 401, and (with no auth plugin) fails.
-        return {'keystone_authtoken': {
-            'www_authenticate_uri': 'http://keystone.example/identity'}}
+        # NOTE: a service user, or the pipeline refuses to load; and
+        # www_authenticate_uri, or keystonemiddleware must discover
+        # keystone to fill WWW-Authenticate on a 401.
+        return {'keystone_authtoken': fixtures.KEYSTONE_SERVICE_USER}
 
     def make_tokens(self):
         auth = self.useFixture(ksm_fixture.AuthTokenFixture())

@@ -46,6 +46,7 @@ class InProcessAPI(fixtures.Fixture):
                             ksm_opts.list_auth_token_opts()):
             if group in ('oslo_middleware', 'keystone_authtoken'):
                 CONF.register_opts(opts, group=group)
+        cbr_fixtures.register_keystone_password_opts(conf)
         for group, values in self.config.items():
             for key, value in values.items():
                 conf.config(group=None if group == 'DEFAULT' else group,
