@@ -53,41 +53,38 @@ class TestAPIServer(testtools.TestCase):
             self.assertEqual(202, results[0].status_code)
         self.assertIn('Shutting down', api.log())
 
-    def test_bad_configuration_stops_start_up_with_one_line(self):
+    def start_failing(self, default, **sections):
+        """Start the API with this configuration; expect exit code 1.
+
+        Returns its output (stdout and stderr), checked for tracebacks.
+        """
         tmp = self.useFixture(__import__('fixtures').TempDir()).path
         conf = os.path.join(tmp, 'api.conf')
-        server.write_config(conf, {
-            'DEFAULT': {'auth_strategy': 'noauth', 'state_path': tmp,
-                        'backup_driver': 'no-such-driver',
-                        'osapi_volume_listen_port': server.free_port()}})
+        default = dict({'auth_strategy': 'noauth', 'state_path': tmp,
+                        'osapi_volume_listen_port': server.free_port()},
+                       **default)
+        server.write_config(conf, dict(sections, DEFAULT=default))
         proc = subprocess.run(
             [sys.executable, '-m', 'cinder_backup_reset.cmd.api',
              '--config-file', conf], capture_output=True, text=True,
             timeout=60)
         self.assertEqual(1, proc.returncode)
         output = proc.stdout + proc.stderr
+        self.assertNotIn('Traceback', output)
+        return output
+
+    def test_bad_configuration_stops_start_up_with_one_line(self):
+        output = self.start_failing({'backup_driver': 'no-such-driver'})
         self.assertIn('Cannot start the API: Backup driver no-such-driver '
                       'could not be loaded', output)
-        self.assertNotIn('Traceback', output)
 
     def test_unusable_database_connection_stops_start_up(self):
-        tmp = self.useFixture(__import__('fixtures').TempDir()).path
-        conf = os.path.join(tmp, 'api.conf')
-        server.write_config(conf, {
-            'DEFAULT': {'auth_strategy': 'noauth', 'state_path': tmp,
-                        'backup_driver': 'fake',
-                        'osapi_volume_listen_port': server.free_port()},
-            'database': {'connection': 'mysql+nodriver://u:secret@h/db'}})
-        proc = subprocess.run(
-            [sys.executable, '-m', 'cinder_backup_reset.cmd.api',
-             '--config-file', conf], capture_output=True, text=True,
-            timeout=60)
-        self.assertEqual(1, proc.returncode)
-        output = proc.stdout + proc.stderr
+        output = self.start_failing(
+            {'backup_driver': 'fake'},
+            database={'connection': 'mysql+nodriver://u:secret@h/db'})
         self.assertIn('Cannot start the API: [database] connection '
                       'mysql+nodriver://u:***@h/db cannot be used: '
                       "SQLAlchemy knows no database or driver named "
                       "'mysql+nodriver'", output)
         self.assertEqual(1, output.count('SQLAlchemy knows no database'))
-        self.assertNotIn('Traceback', output)
         self.assertNotIn('secret', output)
