@@ -35,6 +35,10 @@ def set_lib_defaults():
     # NOTE: so that the generated sample shows the embedded default.
     cfg.set_defaults(db_options.database_opts,
                      connection=database.SQLITE_DEFAULT)
+    # NOTE: oslo.service announces at INFO that it loaded its eventlet
+    # backend, because oslo.messaging imports it; the service uses no
+    # eventlet (see notifier.py), and operators should not read otherwise.
     log.set_defaults(default_log_levels=list(itertools.chain(
         log.get_default_log_levels(), ['routes.middleware=WARN',
-                                       'keystonemiddleware=INFO'])))
+                                       'keystonemiddleware=INFO',
+                                       'oslo_service.backend=WARN'])))
