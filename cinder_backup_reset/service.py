@@ -12,6 +12,7 @@ import cinder_backup_reset.conf  # noqa: F401  (registers the options)
 from cinder_backup_reset.conf import opts
 from cinder_backup_reset.db import api as db_api
 from cinder_backup_reset.db import migration
+from cinder_backup_reset.db import sqlite as db_sqlite
 from cinder_backup_reset import exception
 from cinder_backup_reset import version
 
@@ -66,15 +67,19 @@ def ensure_state_path(conf=cfg.CONF):
     :raises DatabaseUnusable: it cannot be created.
     """
     connection = conf.database.connection or ''
-    if connection.startswith('sqlite:///') and len(connection) > 10:
-        directory = os.path.dirname(connection[len('sqlite:///'):])
-        if directory:
-            try:
-                os.makedirs(directory, mode=0o750, exist_ok=True)
-            except OSError as exc:
-                raise exception.DatabaseUnusable(problem=(
-                    'cannot create the directory of the SQLite database '
-                    '%s: %s' % (db_api.safe_url(connection), exc))) from exc
+    try:
+        path = db_sqlite.file_name(connection)
+    except sa_exc.ArgumentError:
+        # NOTE: not a URL; configure() says so, with the option's name.
+        return
+    directory = os.path.dirname(path or '')
+    if directory and not path.startswith('file:'):
+        try:
+            os.makedirs(directory, mode=0o750, exist_ok=True)
+        except OSError as exc:
+            raise exception.DatabaseUnusable(problem=(
+                'cannot create the directory of the SQLite database '
+                '%s: %s' % (db_api.safe_url(connection), exc))) from exc
 
 
 def database_problem(exc, conf=cfg.CONF):

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from cinder_backup_reset.cmd import backup_commands
 from cinder_backup_reset.db import api as db_api
 from cinder_backup_reset.db import migration
+from cinder_backup_reset.db import sqlite
 from cinder_backup_reset import exception
 from cinder_backup_reset import service
 
@@ -64,11 +65,11 @@ class DbCommands:
 
 def _missing_sqlite_file(connection):
     """The path of an SQLite database file that does not exist, or None."""
-    url = sa.engine.make_url(connection)
-    if url.get_backend_name() != 'sqlite' or not url.database or (
-            url.database == ':memory:' or url.database.startswith('file:')):
+    path = sqlite.file_name(connection)
+    if path is None or path.startswith('file:') or os.path.exists(path):
+        # NOTE: a file: URI is SQLite's to resolve; ask it.
         return None
-    return None if os.path.exists(url.database) else url.database
+    return path
 
 
 def add_command_parsers(subparsers):

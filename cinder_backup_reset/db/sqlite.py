@@ -40,13 +40,24 @@ def configure(conf):
 
 def is_file(engine):
     """Whether ``engine`` is an SQLite database file (not in memory)."""
-    if engine.dialect.name != 'sqlite':
-        return False
-    url = engine.url
+    return file_name(engine.url) is not None
+
+
+def file_name(url):
+    """The database file an SQLite ``url`` names, or None.
+
+    None for other databases and for in-memory SQLite. The name is as
+    written: a path, or a ``file:`` URI.
+    """
+    url = sa.engine.make_url(url)
+    if url.get_backend_name() != 'sqlite':
+        return None
     database = url.database or ''
-    return not (database in ('', ':memory:') or database.startswith(
-        'file::memory:') or 'mode=memory' in database
-        or url.query.get('mode') == 'memory')
+    if (database in ('', ':memory:') or database.startswith(
+            'file::memory:') or 'mode=memory' in database
+            or url.query.get('mode') == 'memory'):
+        return None
+    return database
 
 
 def tune(engine):
