@@ -64,14 +64,13 @@ def find_paste_config(conf=cfg.CONF):
 def ensure_state_path(conf=cfg.CONF):
     """Create the directory of an SQLite database file if it is missing.
 
+    Call it after db_api.configure(), which refuses a connection that is
+    not a usable URL.
+
     :raises DatabaseUnusable: it cannot be created.
     """
-    connection = conf.database.connection or ''
-    try:
-        path = db_sqlite.file_name(connection)
-    except sa_exc.ArgumentError:
-        # NOTE: not a URL; configure() says so, with the option's name.
-        return
+    connection = conf.database.connection
+    path = db_sqlite.file_name(connection)
     directory = os.path.dirname(path or '')
     if directory and not path.startswith('file:'):
         try:
@@ -118,9 +117,8 @@ def init_database(conf=cfg.CONF):
     newcomer can start the service straight away; a server database is
     migrated by the operator with ``cinder-backup-reset-manage db sync``.
     """
-    db_api.check_connection(conf.database.connection)
-    ensure_state_path(conf)
     db_api.configure(conf)
+    ensure_state_path(conf)
     if (conf.database.connection or '').startswith('sqlite'):
         try:
             migration.db_sync()

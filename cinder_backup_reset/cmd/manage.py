@@ -39,8 +39,8 @@ class DbCommands:
 
     @staticmethod
     def sync(args):
-        service.ensure_state_path(CONF)
         db_api.configure(CONF)
+        service.ensure_state_path(CONF)
         migration.db_sync(revision=args.revision)
         print('Database is at revision %s.' % migration.db_version())
         return 0
