@@ -147,7 +147,6 @@ def use_conf(conf):
     the policy file; an enforcer made from another configuration is
     replaced.
     """
-    global _ENFORCER
     if _ENFORCER is not None and _ENFORCER.conf is not conf:
         reset()
     return init(conf)

@@ -27,4 +27,3 @@ def register_opts(conf):
     backup.register_opts(conf)
     cinder_filter.register_opts(conf)
     database.register_opts(conf)
-
