@@ -5,7 +5,9 @@ The backups are laid out by hand as Cinder's chunked driver writes them
 backups written by real Cinder.
 """
 
+import io
 import os
+import types
 
 import fixtures
 import sqlalchemy as sa
@@ -13,6 +15,7 @@ import sqlalchemy as sa
 from cinder_backup_reset.backup.drivers import posix
 from cinder_backup_reset.backup import posix_format as fmt
 from cinder_backup_reset.backup import posix_restore
+from cinder_backup_reset.cmd import backup_commands
 from cinder_backup_reset.db import api as db_api
 from cinder_backup_reset.db import models
 from cinder_backup_reset import exception
@@ -22,7 +25,8 @@ BLOCK = posix_base.BLOCK
 VOLUME = '0c1d2e3f-4a5b-4c6d-8e7f-901a2b3c4d5e'
 
 
-class IncrementalTest(posix_base.PosixTestCase):
+class IncrementalChain(posix_base.PosixTestCase):
+    """A full backup and two incrementals on it, laid out as Cinder's."""
 
     def setUp(self):
         super().setUp()
@@ -59,6 +63,9 @@ class IncrementalTest(posix_base.PosixTestCase):
         with db_api.get_engine().begin() as conn:
             conn.execute(table.update().where(table.c.id == backup.id)
                          .values(deleted=True))
+
+
+class IncrementalTest(IncrementalChain):
 
     def test_chain_verifies_shallow_and_deep(self):
         newest = self.chain[-1]
@@ -180,3 +187,44 @@ class IncrementalTest(posix_base.PosixTestCase):
             self.assertEqual(1, conn.execute(sa.select(table.c.size).where(
                 table.c.id == self.chain[2].id)).scalar())
         self.driver.verify(self.ctx, self.chain[2])
+
+
+class RestoreCommandTest(IncrementalChain):
+    """``manage backup restore`` of incremental backups."""
+
+    def setUp(self):
+        super().setUp()
+        self.useFixture(fixtures.MockPatchObject(
+            backup_commands.service, 'init_database'))
+        self.stderr = self.useFixture(fixtures.MockPatch(
+            'sys.stderr', io.StringIO())).mock
+        self.useFixture(fixtures.MockPatch('sys.stdout', io.StringIO()))
+        self.target = os.path.join(
+            self.useFixture(fixtures.TempDir()).path, 'volume')
+
+    def restore_command(self, backup):
+        return backup_commands.restore(types.SimpleNamespace(
+            backup=backup.id, volume_file=self.target))
+
+    def test_restores_an_incremental_byte_for_byte(self):
+        self.assertEqual(0, self.restore_command(self.chain[2]))
+        with open(self.target, 'rb') as f:
+            self.assertTrue(f.read() == self.data[2])
+        self.assertEqual('available',
+                         db_api.backup_get(self.ctx, self.chain[2].id).status)
+
+    def test_refuses_a_broken_chain_leaving_the_backup_alone(self):
+        table = models.Backup.__table__
+        with db_api.get_engine().begin() as conn:
+            conn.execute(table.update().where(table.c.id == self.chain[2].id)
+                         .values(fail_reason='earlier reason'))
+        self.set_deleted(self.chain[0])
+        self.assertEqual(1, self.restore_command(self.chain[2]))
+        self.assertIn('Cannot restore backup %s (its status is unchanged)'
+                      % self.chain[2].id, self.stderr.getvalue())
+        self.assertIn('parent backup %s' % self.chain[0].id,
+                      self.stderr.getvalue())
+        row = db_api.backup_get(self.ctx, self.chain[2].id)
+        self.assertEqual(('available', 'earlier reason'),
+                         (row.status, row.fail_reason))
+        self.assertFalse(os.path.exists(self.target))
