@@ -136,6 +136,17 @@ class BackupNothingToVerify(InvalidBackup):
                'instead.')
 
 
+class BackupBackendUnavailable(CinderBackupResetException):
+    """The backend cannot be read here: nothing can be said about the data.
+
+    Never a verdict about the backup: the reset changes nothing.
+    """
+
+    msg_fmt = ('Cannot verify backup %(backup_id)s: its backend cannot be '
+               'read here: %(reason)s')
+    code = 503
+
+
 class BackupDriverNotFound(CinderBackupResetException):
     msg_fmt = 'Backup driver %(driver)s could not be loaded: %(reason)s'
 

@@ -110,6 +110,9 @@ class BackupResetManager:
             result = self.driver.verify(context, backup, deep=False)
         except exception.BackupVerifyFailed as exc:
             failure, evidence = exc.reason, exc.evidence
+        except exception.BackupBackendUnavailable:
+            # NOTE: nothing is known about the data: no verdict, no write.
+            raise
         except Exception as exc:
             # NOTE: a driver that cannot finish (an unmounted share, a
             # permission error) has not shown the data is there; error is

@@ -1,4 +1,4 @@
-"""Restore a full posix backup into a file, checking what it writes.
+"""Restore a posix backup and its chain into a file, checking each object.
 
 Cinder's restore only compares object names; this one also checks each
 object's length and md5 while writing it, so a damaged backup is never
@@ -26,14 +26,59 @@ def _damaged(backup_id, reason):
 
 
 def restore_backup(container, prefix, backup_id, target_fd,
-                   progress=None, should_continue=None):
+                   progress=None, should_continue=None, base_layers=()):
     """Write the backup's data into ``target_fd`` at the recorded offsets.
 
+    An incremental backup is restored as Cinder restores it: its full
+    backup first, then each incremental of the chain in order, so every
+    byte comes from the newest backup that holds it. ``base_layers`` is
+    the chain below this backup, ``[(container, prefix)]`` from the full
+    backup to the direct parent (empty for a full backup). Every layer's
+    metadata and object list is checked before the first byte is written.
+
     ``should_continue()`` is asked before every object; False raises
-    RestoreCancelled. Raises BackupVerifyFailed when the backup is not
-    restorable (wrong version, object list, length or md5). Returns the
-    number of bytes restored.
+    RestoreCancelled. Returns the number of bytes restored.
+
+    :raises BackupVerifyFailed: the backup is not restorable (wrong
+        version, object list, chain, length or md5).
     """
+    layers = [_load_layer(backup_id, layer_container, layer_prefix)
+              for layer_container, layer_prefix
+              in list(base_layers) + [(container, prefix)]]
+    for number, (metadata, _entries, _path) in enumerate(layers):
+        parent = layers[number - 1][0].get('backup_id') if number else None
+        if metadata.get('parent_id') != parent:
+            raise _damaged(backup_id, 'backup %s names parent %s, but the '
+                           'chain being restored has %s there'
+                           % (metadata.get('backup_id'),
+                              metadata.get('parent_id'), parent))
+    total = sum(info['length'] for _m, entries, _p in layers
+                for _n, info in entries)
+    done = 0
+    for _metadata, entries, layer_path in layers:
+        for name, info in entries:
+            if should_continue is not None and not should_continue():
+                raise RestoreCancelled()
+            written, digest = _restore_object(
+                os.path.join(layer_path, name), info, target_fd)
+            if written != info['length'] or digest != info['md5']:
+                raise _damaged(backup_id, 'object %s restores to %d bytes '
+                               'with md5 %s; the metadata records %d bytes, '
+                               'md5 %s' % (name, written, digest,
+                                           info['length'], info['md5']))
+            done += written
+            if progress is not None:
+                progress(done, total)
+    # NOTE: the full backup's data reaches the end of the volume.
+    end = max((i['offset'] + i['length'] for _n, i in layers[0][1]),
+              default=0)
+    os.ftruncate(target_fd, end)
+    os.fsync(target_fd)
+    return done
+
+
+def _load_layer(backup_id, container, prefix):
+    """``(metadata, entries, container)`` of one backup, checked."""
     try:
         metadata = fmt.load(
             os.path.join(container, fmt.metadata_name(prefix)))
@@ -43,31 +88,10 @@ def restore_backup(container, prefix, backup_id, target_fd,
     if metadata.get('version') != fmt.VERSION:
         raise _damaged(backup_id, 'no support to restore backup version %r'
                        % metadata.get('version'))
-    if metadata.get('parent_id'):
-        raise _damaged(backup_id, 'incremental backups cannot be restored '
-                                  'by this tool yet')
     if sorted(n for n, _i in entries) != fmt.list_objects(container, prefix):
-        raise _damaged(backup_id, 'the object list in the directory does '
-                                  'not match the metadata')
-    total = sum(info['length'] for _n, info in entries)
-    done = 0
-    for name, info in entries:
-        if should_continue is not None and not should_continue():
-            raise RestoreCancelled()
-        written, digest = _restore_object(
-            os.path.join(container, name), info, target_fd)
-        if written != info['length'] or digest != info['md5']:
-            raise _damaged(backup_id, 'object %s restores to %d bytes with '
-                           'md5 %s; the metadata records %d bytes, md5 %s'
-                           % (name, written, digest, info['length'],
-                              info['md5']))
-        done += written
-        if progress is not None:
-            progress(done, total)
-    end = max((i['offset'] + i['length'] for _n, i in entries), default=0)
-    os.ftruncate(target_fd, end)
-    os.fsync(target_fd)
-    return done
+        raise _damaged(backup_id, 'the object list in the directory %s does '
+                                  'not match the metadata' % container)
+    return metadata, entries, container
 
 
 def _restore_object(path, info, target_fd):

@@ -154,27 +154,43 @@ def _finish(ctx, backup_id, status, values, result=None):
 
 
 def restore(args):
-    """Restore a backup into a file (available -> restoring -> available)."""
+    """Restore a backup into a file (available -> restoring -> available).
+
+    An incremental backup is restored with its chain, as Cinder does. What
+    can be checked before the first byte (the driver, the chain of parents,
+    where the files are) is checked before the status changes: a backup
+    that cannot be restored is refused and left exactly as it was.
+    """
     ctx, drv = _setup()
     try:
         backup = db_api.backup_get(ctx, args.backup)
-        db_api.backup_conditional_update(ctx, backup.id, 'available',
-                                         {'status': 'restoring'})
-    except (exception.BackupNotFound, exception.BackupStatusConflict) as exc:
+    except exception.BackupNotFound as exc:
         return _error('Cannot restore: %s' % exc)
     if not drv.owns(backup.service):
-        db_api.backup_conditional_update(ctx, backup.id, 'restoring',
-                                         {'status': 'available'})
         return _error('Backup %s was written by %s, not a posix/NFS backup.'
                       % (backup.id, backup.service))
+    try:
+        base_layers = [(drv.container_path(parent), parent.service_metadata)
+                       for parent, _ev, _e, _i
+                       in reversed(drv.chain(ctx, backup))]
+        container = drv.container_path(backup)
+    except (exception.BackupVerifyFailed,
+            exception.BackupBackendUnavailable) as exc:
+        return _error('Cannot restore backup %s (its status is unchanged): '
+                      '%s' % (backup.id, getattr(exc, 'reason', exc)))
+    try:
+        db_api.backup_conditional_update(ctx, backup.id, 'available',
+                                         {'status': 'restoring'})
+    except exception.BackupStatusConflict as exc:
+        return _error('Cannot restore: %s' % exc)
     bar = Progress('restoring')
     outcome, values = 'available', {}
     try:
         fd = os.open(args.volume_file, os.O_WRONLY | os.O_CREAT, 0o600)
         try:
             done = posix_restore.restore_backup(
-                drv.container_path(backup), backup.service_metadata,
-                backup.id, fd, progress=bar,
+                container, backup.service_metadata, backup.id, fd,
+                progress=bar, base_layers=base_layers,
                 should_continue=_status_is(ctx, backup.id, 'restoring'))
         finally:
             os.close(fd)
@@ -222,6 +238,9 @@ def verify(args):
     except exception.BackupVerifyFailed as exc:
         bar.close()
         return _error('Backup %s is damaged: %s' % (backup.id, exc.reason))
+    except exception.BackupBackendUnavailable as exc:
+        bar.close()
+        return _error(str(exc))
     bar.close()
     ev = result.evidence
     print('Backup %s verified (%s): %d objects, %d bytes of data, %d '

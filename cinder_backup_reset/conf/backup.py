@@ -10,7 +10,23 @@ backup_opts = [
                     '(posix, fake) or a "module:Class" path.'),
     cfg.StrOpt('backup_posix_path',
                default='$state_path/backup',
-               help='Path of the posix (and NFS mount) backup repository.'),
+               help='Path of the posix backup repository: where Cinder\'s '
+                    'PosixBackupDriver (and "cinder-backup-reset-manage '
+                    'backup create") keep backups. Cinder\'s option and '
+                    'default.'),
+    cfg.StrOpt('backup_share',
+               help='NFS share of Cinder\'s NFSBackupDriver, in '
+                    'hostname:path, ipv4addr:path or "[ipv6addr]:path" '
+                    'format, exactly as in cinder.conf. Backups written by '
+                    'that driver are found under the share\'s mount point, '
+                    '<backup_mount_point_base>/<md5 hex of this string>, '
+                    'which os-brick (and so cinder-backup) mounts; this '
+                    'service reads it and mounts nothing. Cinder\'s '
+                    'option.'),
+    cfg.StrOpt('backup_mount_point_base',
+               default='$state_path/backup_mount',
+               help='Base directory of the NFS share\'s mount point (see '
+                    'backup_share). Cinder\'s option and default.'),
     cfg.IntOpt('backup_sha_block_size_bytes',
                default=32768,
                min=1,

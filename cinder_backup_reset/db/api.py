@@ -307,6 +307,19 @@ def backup_reset_scope(context):
 
 
 @main_context_manager.reader
+def backup_get_parent(context, parent_id):
+    """The parent of an incremental backup, even if soft-deleted.
+
+    :returns: the backup (its ``deleted`` says whether it was deleted), or
+        None when there is no such row. A non-admin context only sees its
+        own project, as for backup_get (a backup's parent is in its
+        project).
+    """
+    return _backup_query(context, context.session, read_deleted=True).filter(
+        models.Backup.id == parent_id).first()
+
+
+@main_context_manager.reader
 def backup_get_all(context, filters=None, marker=None, limit=None,
                    sort_keys=None, sort_dirs=None, all_projects=False):
     """List backups matching ``filters`` (exact match on columns).

@@ -9,6 +9,7 @@ import subprocess
 import sys
 
 import fixtures
+import sqlalchemy as sa
 import testtools
 
 from cinder_backup_reset.db import migration
@@ -104,3 +105,38 @@ class TestManageDatabaseProblems(testtools.TestCase):
         self.assertOneLineFailure(
             self.manage(url, 'backup', 'list'),
             'cannot connect to the database', 'Access denied')
+
+    def test_migration_error_is_one_line_everywhere(self):
+        # NOTE: a database migrated by a newer release: alembic cannot
+        # place its revision. db sync, the other commands and the API's
+        # start-up each say so in one line and exit 1.
+        path = os.path.join(self.tmp, 'db.sqlite')
+        url = 'sqlite:///' + path
+        self.assertEqual(0, self.manage(url, 'db', 'sync').returncode)
+        engine = sa.create_engine(url)
+        self.addCleanup(engine.dispose)
+        table = sa.table(migration.VERSION_TABLE, sa.column('version_num'))
+        with engine.begin() as conn:
+            conn.execute(table.update().values(version_num='ffffffffffff'))
+        expected = ('cannot migrate the database %s: ' % url,
+                    "Can't locate revision identified by 'ffffffffffff'",
+                    'newer release')
+        for command in (['db', 'sync'], ['backup', 'list']):
+            self.assertOneLineFailure(self.manage(url, *command), *expected)
+        conf = os.path.join(self.tmp, 'api.conf')
+        server.write_config(conf, {
+            'DEFAULT': {'state_path': self.tmp, 'auth_strategy': 'noauth',
+                        'osapi_volume_listen_port': free_port()},
+            'database': {'connection': url}})
+        proc = subprocess.run(
+            [sys.executable, '-m', 'cinder_backup_reset.cmd.api',
+             '--config-file', conf], capture_output=True, text=True,
+            timeout=120)
+        self.assertEqual(1, proc.returncode, proc.stderr)
+        output = proc.stdout + proc.stderr
+        self.assertNotIn('Traceback', output)
+        lines = [line for line in output.splitlines()
+                 if 'Cannot start the API' in line]
+        self.assertEqual(1, len(lines), output)
+        for text in expected:
+            self.assertIn(text, lines[0])

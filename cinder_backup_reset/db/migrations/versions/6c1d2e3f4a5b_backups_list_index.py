@@ -14,6 +14,8 @@ table; with this index it reads the page in order and stops at the limit.
 from alembic import op
 import sqlalchemy as sa
 
+from cinder_backup_reset.db.migrations import cinder_schema
+
 revision = '6c1d2e3f4a5b'
 down_revision = '1f2a3b4c5d6e'
 branch_labels = None
@@ -23,9 +25,11 @@ INDEX = 'backups_deleted_project_id_created_at_id_idx'
 
 
 def upgrade():
-    # NOTE: Cinder's own backups table (a shared database) gets the index
-    # too; it only adds a way to read it. Skip it if it is already there.
+    # NOTE: only on a backups table our initial migration created: on
+    # Cinder's database the table is Cinder's, and we never alter it.
     bind = op.get_bind()
+    if cinder_schema.present(bind):
+        return
     existing = {ix['name'] for ix in sa.inspect(bind).get_indexes('backups')}
     if INDEX not in existing:
         op.create_index(INDEX, 'backups',

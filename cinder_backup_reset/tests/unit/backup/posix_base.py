@@ -1,9 +1,12 @@
 """Shared set-up of the posix driver tests: a DB, a repository, data."""
 
 import datetime
+import hashlib
+import json
 import math
 import os
 import random
+import zlib
 
 import fixtures
 import testtools
@@ -83,3 +86,56 @@ class PosixTestCase(testtools.TestCase):
     def object_path(self, backup, number):
         return os.path.join(self.container(backup), fmt.object_name(
             backup.service_metadata, number))
+
+
+def write_cinder_layout(directory, data, backup_id, volume_id, prefix,
+                        chunk_size=BLOCK, file_size=2 * BLOCK,
+                        parent_id=None, parent_data=None):
+    """Lay out a backup by hand as Cinder's chunked driver does.
+
+    A full backup splits ``data`` into ``file_size`` objects; an
+    incremental one (``parent_id`` and the parent's data given) writes
+    only the extents of ``chunk_size`` blocks that differ from
+    ``parent_data``, each as one object at its offset. Returns the number
+    of objects.
+    """
+    os.makedirs(directory, 0o770, exist_ok=True)
+    common = {'version': '1.0.0', 'backup_id': backup_id,
+              'volume_id': volume_id, 'backup_name': 'nightly',
+              'backup_description': None,
+              'created_at': '2023-01-02 03:04:05+00:00'}
+    extents = []
+    if parent_id is None:
+        extents = [(offset, data[offset:offset + file_size])
+                   for offset in range(0, len(data), file_size)]
+    else:
+        start = None
+        for offset in range(0, len(data) + chunk_size, chunk_size):
+            same = (offset >= len(data) or data[offset:offset + chunk_size]
+                    == parent_data[offset:offset + chunk_size])
+            if not same and start is None:
+                start = offset
+            elif same and start is not None:
+                extents.append((start, data[start:offset]))
+                start = None
+    objects = []
+    for number, (offset, chunk) in enumerate(extents, 1):
+        name = '%s-%05d' % (prefix, number)
+        stored, algorithm = zlib.compress(chunk), 'zlib'
+        if len(stored) >= len(chunk):
+            # NOTE: as Cinder does when compressing does not pay.
+            stored, algorithm = chunk, 'none'
+        with open(os.path.join(directory, name), 'wb') as f:
+            f.write(stored)
+        objects.append({name: {'offset': offset, 'length': len(chunk),
+                               'compression': algorithm,
+                               'md5': hashlib.md5(chunk).hexdigest()}})
+    shas = dict(common, chunk_size=chunk_size, sha256s=[
+        hashlib.sha256(data[i:i + chunk_size]).hexdigest()
+        for i in range(0, len(data), chunk_size)])
+    with open(os.path.join(directory, prefix + '_sha256file'), 'w') as f:
+        json.dump(shas, f, sort_keys=True, indent=2)
+    with open(os.path.join(directory, prefix + '_metadata'), 'w') as f:
+        json.dump(dict(common, parent_id=parent_id, objects=objects,
+                       volume_meta=None), f, sort_keys=True, indent=2)
+    return len(objects)

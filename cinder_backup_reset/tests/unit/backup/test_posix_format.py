@@ -147,6 +147,14 @@ class FormatFidelityTest(posix_base.PosixTestCase):
 class CinderLayoutTest(posix_base.PosixTestCase):
     """A backup laid out by hand exactly as Cinder's NFS driver does."""
 
+    SHARE = '192.0.2.10:/srv/cinder-backups'
+
+    def setUp(self):
+        super().setUp()
+        self.mount_base = self.useFixture(fixtures.TempDir()).path
+        self.conf_fixture.config(backup_share=self.SHARE,
+                                 backup_mount_point_base=self.mount_base)
+
     def build(self, data, chunk_size=4096, file_size=8192):
         backup_id = '9f3c2a61-57d1-4b9e-8a0f-2b1d8c7e6a54'
         volume_id = '0c1d2e3f-4a5b-4c6d-8e7f-901a2b3c4d5e'
@@ -154,7 +162,10 @@ class CinderLayoutTest(posix_base.PosixTestCase):
         prefix = 'volume_%s_%s_backup_%s' % (
             volume_id, stamp.strftime('%Y%m%d%H%M%S'), backup_id)
         container = '%s/%s/%s' % (backup_id[0:2], backup_id[2:4], backup_id)
-        directory = os.path.join(self.root, container)
+        # NOTE: where os-brick mounts the share for Cinder's NFS driver.
+        directory = os.path.join(
+            self.mount_base,
+            hashlib.md5(self.SHARE.encode()).hexdigest(), container)
         os.makedirs(directory, 0o770)
         common = {'version': '1.0.0', 'backup_id': backup_id,
                   'volume_id': volume_id, 'backup_name': 'nightly',
@@ -207,6 +218,18 @@ class CinderLayoutTest(posix_base.PosixTestCase):
         self.assertEqual(len(data), result.evidence['bytes_verified'])
         self.assertEqual(10, result.evidence['blocks_verified'])
         json.dumps(result.evidence)
+
+    def test_nfs_backup_without_backup_share_is_unavailable(self):
+        backup = self.build(posix_base.sample_data(8192))
+        self.conf_fixture.config(backup_share=None)
+        exc = self.assertRaises(exception.BackupBackendUnavailable,
+                                self.driver.verify, self.ctx, backup)
+        self.assertIn('backup_share is not set', str(exc))
+        self.assertEqual(503, exc.code)
+
+    def test_posix_backups_stay_under_backup_posix_path(self):
+        backup = self.make_backup(posix_base.sample_data(8192))
+        self.assertTrue(self.container(backup).startswith(self.root + '/'))
 
     def test_cinder_truncated_compressed_object_caught_deep(self):
         # Without recorded sizes a half-length zlib object looks plausible

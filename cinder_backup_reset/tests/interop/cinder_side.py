@@ -1,0 +1,140 @@
+"""Real Cinder's side of the interop tests, run in its own process.
+
+``python -m cinder_backup_reset.tests.interop.cinder_side --config-file
+cinder.conf COMMAND`` reads a JSON request on stdin and prints a JSON answer
+on stdout. It imports the ``cinder`` package from PyPI and uses Cinder's
+own objects and backup drivers, as cinder-backup does:
+
+- ``backup``: for each entry ``{"name", "driver": "posix"|"nfs",
+  "compression", "volume_file", "parent": <name of an earlier entry> or
+  null, "finish": true|false}``, create a volume (or reuse the parent's)
+  and a backup row with Cinder's objects, and write the backup with
+  Cinder's PosixBackupDriver or NFSBackupDriver. ``finish`` marks it
+  ``available`` as cinder-backup's manager does at the end; without it the
+  backup stays ``creating``: its data is all written but the status never
+  changed, as when cinder-backup dies or loses the database at that point.
+  Answers ``{name: {"id", "volume_id", "container", "service",
+  "service_metadata"}}``.
+- ``restore``: for each entry ``{"backup_id", "volume_file", "driver"}``,
+  Cinder's own restore of the backup (and its chain) into the file, with
+  the backup in ``restoring`` meanwhile, as Cinder's manager sets it.
+
+Nothing of this is imported by the service or by the test process.
+"""
+
+import json
+import sys
+
+from oslo_config import cfg
+
+CONF = cfg.CONF
+
+
+def _setup(argv):
+    # NOTE: Cinder's own start-up order: its options, the objects, the
+    # configuration files, its notifier (the drivers report progress),
+    # then the coordinator its NFS driver locks with.
+    from cinder.common import config  # noqa: F401
+    from cinder import coordination
+    from cinder import objects
+    from cinder import rpc
+    objects.register_all()
+    CONF(argv, project='cinder')
+    rpc.init(CONF)
+    coordination.COORDINATOR.start()
+
+
+def _driver(ctx, kind, compression):
+    from cinder.backup.drivers import nfs
+    from cinder.backup.drivers import posix
+    CONF.set_override('backup_compression_algorithm', compression)
+    cls = nfs.NFSBackupDriver if kind == 'nfs' else posix.PosixBackupDriver
+    return cls(ctx), '%s.%s' % (cls.__module__, cls.__name__)
+
+
+def _volume(ctx, size):
+    from cinder import objects
+    from cinder.volume import volume_types
+    volume_type = volume_types.get_default_volume_type(ctx)
+    volume = objects.Volume(
+        context=ctx, size=size, status='backing-up', attach_status='detached',
+        project_id=ctx.project_id, user_id=ctx.user_id,
+        availability_zone='nova', host='cinder-volume@lvm#lvm',
+        display_name='interop', volume_type_id=volume_type['id'],
+        previous_status='available')
+    volume.create()
+    return volume
+
+
+def backup(request):
+    from cinder import context
+    from cinder import objects
+    ctx = context.RequestContext('interop-user', 'interop-project',
+                                 is_admin=True)
+    made = {}
+    for entry in request:
+        parent = made.get(entry.get('parent'))
+        volume_id = (parent['volume_id'] if parent else
+                     _volume(ctx, 1).id)
+        drv, service = _driver(ctx, entry['driver'], entry['compression'])
+        row = objects.Backup(
+            context=ctx, volume_id=volume_id, user_id=ctx.user_id,
+            project_id=ctx.project_id, status='creating',
+            display_name=entry['name'], display_description=None,
+            container=None, parent_id=parent['id'] if parent else None,
+            size=1, host='backup-host', availability_zone='nova',
+            service=service)
+        row.create()
+        if parent:
+            # NOTE: as Cinder's API records a new incremental.
+            parent_row = objects.Backup.get_by_id(ctx, parent['id'])
+            parent_row.num_dependent_backups += 1
+            parent_row.save()
+        with open(entry['volume_file'], 'rb') as volume_file:
+            drv.backup(row, volume_file)
+        row.refresh()
+        if entry.get('finish', True):
+            row.status = 'available'
+            row.save()
+        made[entry['name']] = {
+            'id': row.id, 'volume_id': row.volume_id,
+            'container': row.container, 'service': row.service,
+            'service_metadata': row.service_metadata,
+            'object_count': row.object_count}
+    return made
+
+
+def restore(request):
+    from cinder import context
+    from cinder import objects
+    ctx = context.get_admin_context()
+    done = []
+    for entry in request:
+        row = objects.Backup.get_by_id(ctx, entry['backup_id'])
+        drv, _service = _driver(ctx, entry['driver'], 'zlib')
+        before = row.status
+        row.status = 'restoring'
+        row.save()
+        try:
+            with open(entry['volume_file'], 'r+b') as volume_file:
+                drv.restore(row, row.volume_id, volume_file, True)
+        finally:
+            row.status = before
+            row.save()
+        done.append(entry['backup_id'])
+    return {'restored': done}
+
+
+COMMANDS = {'backup': backup, 'restore': restore}
+
+
+def main(argv):
+    command = argv.pop()
+    _setup(argv)
+    answer = COMMANDS[command](json.load(sys.stdin))
+    json.dump(answer, sys.stdout)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv[1:]))
