@@ -27,11 +27,9 @@ import urllib.error
 import urllib.request
 
 from oslo_utils import uuidutils
-import sqlalchemy as sa
 
 from cinder_backup_reset.backup import posix_format as fmt
 from cinder_backup_reset.backup import posix_writer
-from cinder_backup_reset.db import models
 from cinder_backup_reset.tests.interop import base
 
 CINDER_POSIX = 'cinder.backup.drivers.posix.PosixBackupDriver'
@@ -45,7 +43,7 @@ config_file = %s
 """
 GiB = 1024 ** 3
 #: a service user for keystonemiddleware, never contacted: the
-#: AuthTokenFixture in serve_cinder_api.py answers for keystone
+#: AuthTokenFixture in serve_cinder_api answers for keystone
 KEYSTONE_AUTHTOKEN = """
 [keystone_authtoken]
 auth_type = password
@@ -57,8 +55,7 @@ project_name = service
 user_domain_name = Default
 project_domain_name = Default
 """
-SERVE_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                            'serve_cinder_api.py')
+SERVE_MODULE = 'cinder_backup_reset.tests.interop.serve_cinder_api'
 
 
 def cinder_paste_ini():
@@ -105,7 +102,6 @@ class Deployment:
         for name in ('state', 'backup', 'lock'):
             os.makedirs(os.path.join(root, name), exist_ok=True)
         self.write_filter_conf(extra_filter_conf)
-        self.schema_note = None
 
     # -- configuration -------------------------------------------------
 
@@ -159,24 +155,9 @@ class Deployment:
         conf = self.write_cinder_conf('cinder-manage.conf', 'unused', 1)
         test.run_command([base.bin_path('cinder-manage'), '--config-file',
                           conf, 'db', 'sync'])
-        result = test.run_command(
+        test.run_command(
             [base.bin_path('cinder-backup-reset-manage'), '--config-file',
-             self.filter_conf, 'db', 'sync'], check=False)
-        if result.returncode == 0:
-            return
-        output = result.stdout + result.stderr
-        if "Can't locate revision" not in output:
-            test.fail('db sync failed:\n%s' % output)
-        # NOTE: until our migrations keep their own alembic version table
-        # (cinder_backup_reset_alembic_version), they read Cinder's
-        # alembic_version and stop. The history table is then created from
-        # our model; remove this once db sync coexists with Cinder's.
-        self.schema_note = 'history table created from the model'
-        engine = sa.create_engine(self.url)
-        try:
-            models.BackupStatusHistory.__table__.create(engine)
-        finally:
-            engine.dispose()
+             self.filter_conf, 'db', 'sync'])
 
     # -- data --------------------------------------------------------------
 
@@ -280,7 +261,7 @@ class Deployment:
             json.dump(tokens, handle)
         log = open(os.path.join(self.root, 'cinder-api-%s.log' % name), 'w')
         proc = subprocess.Popen(
-            [sys.executable, SERVE_SCRIPT, conf, paste, str(port),
+            [sys.executable, '-m', SERVE_MODULE, conf, paste, str(port),
              tokens_file],
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             start_new_session=True)

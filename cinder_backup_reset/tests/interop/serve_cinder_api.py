@@ -3,7 +3,8 @@
 Run in its own process by the interop tests (it imports cinder, which the
 test process never does)::
 
-    python serve_cinder_api.py CINDER_CONF PASTE_INI PORT TOKENS_JSON
+    python -m cinder_backup_reset.tests.interop.serve_cinder_api \
+        CINDER_CONF PASTE_INI PORT TOKENS_JSON
 
 Cinder's configuration is parsed as cinder-api parses it, then Cinder's
 ``osapi_volume`` app is loaded from PASTE_INI with paste.deploy and served
