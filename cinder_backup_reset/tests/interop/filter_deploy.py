@@ -33,6 +33,7 @@ from cinder_backup_reset.backup import posix_writer
 from cinder_backup_reset.tests.interop import base
 
 CINDER_POSIX = 'cinder.backup.drivers.posix.PosixBackupDriver'
+CINDER_NFS = 'cinder.backup.drivers.nfs.NFSBackupDriver'
 #: the pipelines of Cinder's api-paste.ini that end in apiv3
 PIPELINES = ('noauth', 'noauth_include_project_id', 'keystone',
              'keystone_nolimit')
@@ -167,7 +168,8 @@ class Deployment:
         return rows
 
     def create_backup(self, project_id, status='creating', data=None,
-                      name=None, volume_id=None, user_id='owner'):
+                      name=None, volume_id=None, user_id='owner',
+                      service=CINDER_POSIX):
         """Write a posix backup of ``data`` and Cinder's row for it.
 
         :returns: the backup id
@@ -199,7 +201,7 @@ class Deployment:
             'VALUES (?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)',
             (stamp, stamp, backup_id, volume_id, user_id, project_id,
              'backup-host', 'nova', name, container, status, prefix,
-             CINDER_POSIX, math.ceil(result.size_bytes / GiB),
+             service, math.ceil(result.size_bytes / GiB),
              result.object_count, stamp))
         return backup_id
 

@@ -222,6 +222,24 @@ class TestNoauthPipeline(_DeploymentTestCase):
         self.assertEqual('host died',
                          history.json()['status_history'][0]['reason'])
 
+    def test_unreadable_backend_is_503_and_changes_nothing(self):
+        # NOTE: an NFS backup, and the filter's configuration names no
+        # backup_share: the backend cannot be located, which says nothing
+        # about the data.
+        backup = self.d.create_backup(PROJECT,
+                                      service=filter_deploy.CINDER_NFS)
+        resp = self.post_action(self.url, backup, {
+            'os-reset_status': {'status': 'available'}})
+        self.assertEqual(503, resp.status_code, resp.text)
+        fault = resp.json()['serviceUnavailable']
+        self.assertEqual(503, fault['code'])
+        self.assertTrue(fault['message'].startswith(
+            'Cannot verify backup %s: its backend cannot be read here'
+            % backup), fault['message'])
+        self.assertTrue(resp.headers['Retry-After'])
+        self.assertEqual('creating', self.d.status(backup))
+        self.assertEqual([], self.d.history(backup))
+
     def test_os_reset_status_reaches_cinder_when_switched_off(self):
         backup = self.d.create_backup(PROJECT)
         body = {'os-reset_status': {'status': 'error'}}

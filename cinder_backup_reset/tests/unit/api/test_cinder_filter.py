@@ -17,6 +17,9 @@ import webob
 import webob.dec
 
 from cinder_backup_reset.api.middleware import cinder_filter
+from cinder_backup_reset.api import router as api_router
+from cinder_backup_reset.api import wsgi
+from cinder_backup_reset.backup.drivers import fake
 from cinder_backup_reset.db import api as db_api
 from cinder_backup_reset import exception
 from cinder_backup_reset import policy
@@ -370,6 +373,51 @@ class TestOwnedRequests(FilterTestCase):
                                 {'os-reset_status': {'status': 'error'}})
         self.assertEqual(503, resp.status_int)
         self.assertIn('serviceUnavailable', resp.json)
+
+    def test_answers_as_the_standalone_router(self):
+        """Same bodies, codes and headers as the standalone API's router."""
+        standalone = api_router.APIRouter(self.app.conf)
+        missing = '00000000-0000-0000-0000-000000000000'
+        for path, method, body in (
+                (self.action, 'POST', {'os-reset_status': {
+                    'status': 'restoring'}}),
+                (self.action, 'POST', {'os-reset_status': {}}),
+                (self.action, 'POST', {'backup-reset_status': {
+                    'status': 'error', 'color': 'red'}}),
+                (self.action, 'POST', {'backup-reset_status': {
+                    'status': 'available', 'dry_run': True}}),
+                ('/backups/%s/action' % missing, 'POST',
+                 {'os-reset_status': {'status': 'error'}}),
+                ('/backups/%s/status-history' % self.backup.id, 'GET',
+                 None)):
+            ours = self.request(self.app, path, method, body)
+            req = webob.Request.blank('/v3', method=method)
+            req.environ.update(SCRIPT_NAME='/v3', PATH_INFO=path)
+            if body is not None:
+                req.body = jsonutils.dump_as_bytes(body)
+                req.content_type = 'application/json'
+            req.environ['openstack.request_id'] = REQUEST_ID
+            req.environ[wsgi.CONTEXT_KEY] = (
+                cinder_filter.context_from_cinder(cinder_context()))
+            theirs = req.get_response(standalone)
+            self.assertEqual(
+                (theirs.status_int, theirs.body, dict(theirs.headers)),
+                (ours.status_int, ours.body, dict(ours.headers)), path)
+        self.assertEqual([], self.cinder.calls)
+
+    def test_backend_unavailable_is_503_and_changes_nothing(self):
+        unavailable = exception.BackupBackendUnavailable(
+            backup_id=self.backup.id, reason='share not mounted')
+        with mock.patch.object(fake.FakeBackupDriver, 'verify',
+                               side_effect=unavailable):
+            resp = self.request(self.app, self.action, 'POST',
+                                {'os-reset_status': {'status': 'available'}})
+        self.assertEqual(503, resp.status_int)
+        self.assertEqual(unavailable.msg,
+                         resp.json['serviceUnavailable']['message'])
+        self.assertEqual('creating', self.get_backup(self.backup.id).status)
+        self.assertEqual(
+            [], db_api.status_history_get(self.admin, self.backup.id))
 
 
 class TestContextFromCinder(base.TestCase):
