@@ -24,6 +24,7 @@ import time
 
 from cinder_backup_reset.backup import posix_codec
 from cinder_backup_reset.backup import posix_format as fmt
+from cinder_backup_reset.backup import posix_verify
 
 #: compressed bytes read at a time
 READ_SIZE = 1024 * 1024
@@ -156,6 +157,9 @@ def verify_object(path, info, chunk_size, sha_index, pool, stop, count):
     except ObjectDamage as exc:
         error = exc.reason
     except OSError as exc:
+        if posix_verify.backend_unreadable(exc):
+            # NOTE: the backend failed, not the object: no verdict.
+            raise
         error = 'cannot be read: %s' % exc
     finally:
         stages.close()

@@ -5,6 +5,7 @@ from oslo_log import log as logging
 from paste import deploy
 from paste import urlmap
 
+from cinder_backup_reset.backup import driver as backup_driver
 from cinder_backup_reset import exception
 from cinder_backup_reset import policy
 from cinder_backup_reset import service
@@ -25,7 +26,21 @@ def load_app(conf=cfg.CONF):
              conf.auth_strategy)
     app = deploy.loadapp('config:%s' % paste_file, name=APP_NAME)
     _check_keystone(app)
+    warn_about_backend(conf)
     return app
+
+
+def warn_about_backend(conf=cfg.CONF):
+    """Log a warning for each reason the backups cannot be read here.
+
+    NOTE: not a refusal: resets to error, the history and the lists work
+    without the backup storage, and verifications answer 503 until it is
+    back (or run on the backup hosts).
+    """
+    for problem in backup_driver.load_driver(conf).backend_problems():
+        LOG.warning('Backups cannot be verified from this host: %s. '
+                    'Resets that need verification will answer 503 until '
+                    'it is fixed.', problem)
 
 
 def _check_keystone(app):
