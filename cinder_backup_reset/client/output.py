@@ -10,16 +10,27 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""Table, JSON and value output for the shell.
+"""Rows and columns for cliff's formatters (``-f`` and ``-c``).
 
-NOTE: a ~50-line formatter instead of cliff/prettytable keeps the runtime
-dependencies to keystoneauth1 and oslo.*; the three formats match what
-openstackclient users script against (``-f json``, ``-f value``).
+cliff formats; this module only decides what the columns are:
+
+* ``-f table`` / ``value`` / ``csv`` / ``shell`` show the named columns
+  (``ID``, ``Name``...), one line per cell: ``None`` is empty, dicts and
+  lists are compact sorted JSON, whitespace runs are one space.
+* ``-f json`` / ``yaml`` keep every field of the server's answer, under
+  its own key (``id``, ``fail_reason``...), with its JSON type.
+
+``-c`` takes either spelling (``-c "Volume ID"``, ``-c volume_id``) in
+every format.
 """
 
 import json
 
-FORMATS = ('table', 'json', 'value')
+from cliff import columns as cliff_columns
+from osc_lib import utils as osc_utils
+
+#: Formats that keep every field with its type.
+RAW_FORMATS = ('json', 'yaml')
 
 
 def cell(value):
@@ -33,49 +44,77 @@ def cell(value):
     return ' '.join(str(value).split())
 
 
-def table(headers, rows):
-    """Return an ASCII table (openstackclient style) as a string."""
-    cells = [[cell(v) for v in row] for row in rows]
-    widths = [len(h) for h in headers]
-    for row in cells:
-        widths = [max(w, len(c)) for w, c in zip(widths, row)]
-    rule = '+' + '+'.join('-' * (w + 2) for w in widths) + '+'
+class TextColumn(cliff_columns.FormattableColumn):
+    """A cell rendered by :func:`cell` for people and for ``-f value``."""
 
-    def line(values):
-        return '| ' + ' | '.join(
-            v.ljust(w) for v, w in zip(values, widths)) + ' |'
+    def human_readable(self):
+        """Return the one-line text of the value."""
+        return cell(self._value)
 
-    out = [rule, line(headers), rule]
-    out.extend(line(row) for row in cells)
-    out.append(rule)
-    return '\n'.join(out)
+    def machine_readable(self):
+        """Return the same text: ``-f value`` promises one line per row."""
+        return cell(self._value)
 
 
-def emit_list(stream, fmt, columns, items):
-    """Print a list of dicts.
+def is_raw(parsed_args):
+    """True when the chosen format keeps every field (json, yaml)."""
+    return getattr(parsed_args, 'formatter', None) in RAW_FORMATS
 
-    :param columns: ``[(header, key), ...]``; JSON keeps every key.
+
+def _norm(name):
+    return name.lower().strip().replace(' ', '_')
+
+
+def _select(parsed_args, names, aliases):
+    # NOTE: cliff matches -c against the column names after lower-casing
+    # and turning spaces into underscores; the other spelling of the same
+    # column (header vs key) is added so that both select it.
+    wanted = list(parsed_args.columns or ())
+    for name in list(wanted):
+        other = aliases.get(_norm(name))
+        if other is not None:
+            wanted.append(other)
+    parsed_args.columns = [n for n in names if _norm(n) in
+                           {_norm(w) for w in wanted}] or wanted
+
+
+def list_columns(parsed_args, columns, items):
+    """Return ``(column names, rows)`` for a cliff Lister.
+
+    :param parsed_args: the command's parsed arguments (``formatter``,
+        ``columns``); ``columns`` is rewritten so ``-c`` accepts headers
+        and keys alike.
+    :param columns: ``[(header, key), ...]`` shown by text formats.
+    :param items: list of dicts from the server.
     """
-    if fmt == 'json':
-        stream.write(json.dumps(items, indent=2, sort_keys=True) + '\n')
-    elif fmt == 'value':
-        for item in items:
-            stream.write(' '.join(cell(item.get(k)) for _h, k in columns)
-                         + '\n')
+    raw = is_raw(parsed_args)
+    if raw:
+        keys = sorted({k for item in items for k in item})
+        names = keys
+        aliases = {_norm(h): k for h, k in columns}
     else:
-        rows = [[item.get(k) for _h, k in columns] for item in items]
-        stream.write(table([h for h, _k in columns], rows) + '\n')
+        keys = [k for _h, k in columns]
+        names = [h for h, _k in columns]
+        aliases = {_norm(k): h for h, k in columns}
+    _select(parsed_args, names, aliases)
+    rows = [row(item, keys, raw) for item in items]
+    return names, rows
 
 
-def emit_one(stream, fmt, item, hidden=()):
-    """Print one dict as Field/Value rows (JSON keeps every key)."""
-    if fmt == 'json':
-        stream.write(json.dumps(item, indent=2, sort_keys=True) + '\n')
-        return
-    keys = [k for k in sorted(item) if k not in hidden]
-    if fmt == 'value':
-        for key in keys:
-            stream.write(cell(item[key]) + '\n')
-    else:
-        stream.write(table(['Field', 'Value'],
-                           [[k, item[k]] for k in keys]) + '\n')
+def row(item, keys, raw):
+    """Return one row (tuple) of ``item`` for ``keys``."""
+    if raw:
+        return tuple(item.get(k) for k in keys)
+    return osc_utils.get_dict_properties(
+        item, keys, formatters={k: TextColumn for k in keys})
+
+
+def show_columns(parsed_args, item, hidden=()):
+    """Return ``(field names, values)`` of one dict for a cliff ShowOne.
+
+    Text formats omit the ``hidden`` keys; json and yaml keep them.
+    """
+    raw = is_raw(parsed_args)
+    keys = sorted(k for k in item if raw or k not in hidden)
+    _select(parsed_args, keys, {})
+    return keys, row(item, keys, raw)
