@@ -64,7 +64,7 @@ READ_ONLY = ('This command only reads: it never changes a backup. To change '
 # NOTE: the fatal errors are the same for every backup of the command;
 # repeating them N times helps nobody, so they stop the loop.
 FATAL = (exceptions.ConnectionFailed, exceptions.Unauthorized,
-          exceptions.AuthPluginError, exceptions.EndpointNotFound)
+         exceptions.AuthPluginError, exceptions.EndpointNotFound)
 
 LIST_COLUMNS = [('ID', 'id'), ('Name', 'name'), ('Status', 'status'),
                 ('Size', 'size'), ('Volume ID', 'volume_id'),
@@ -89,6 +89,9 @@ RESET_FORMATTERS = 'cinder_backup_reset.formatter.reset'
 #: The outcome keys the ``text`` format needs, in this order.
 TEXT_KEYS = ('backup', 'backup_id', 'from_status', 'to_status', 'status',
              'result', 'verified', 'verification', 'dry_run')
+#: Further keys of a result (the server's outcome, plus error).
+OUTCOME_KEYS = ('applied', 'dry_run', 'verification', 'reason', 'history',
+                'error')
 VERIFY_HELP = """\
 A verification job never changes the backup's status: it only tells
 whether the backup is whole on its backend. shallow (default) checks the
@@ -288,6 +291,12 @@ class ResetState(ClientCommand, lister.Lister):
 
     def take_action(self, parsed_args):
         """Return the columns and the (lazy, for text) result rows."""
+        if parsed_args.formatter != 'text':
+            # NOTE: checked before any reset, not after: a typo in -c
+            # must not turn a done reset into an error.
+            output.check_columns(
+                parsed_args, [n for pair in RESULT_COLUMNS for n in pair] +
+                list(OUTCOME_KEYS))
         results = self._results(parsed_args)
         if parsed_args.formatter == 'text':
             # NOTE: the text line is made of fixed fields; -c does not

@@ -217,10 +217,18 @@ def fault_message(body):
     return None
 
 
+def _bare_message(exc):
+    # NOTE: keystoneauth's HttpError.message already ends with its own
+    # " (HTTP <code>) (Request-ID: <id>)"; format() adds ours.
+    text = str(exc.message or '')
+    marker = ' (HTTP %s)' % exc.http_status
+    return text.split(marker)[0] if marker in text else text
+
+
 def _http_message(exc):
     response = exc.response
     if response is None:
-        return exc.message
+        return _bare_message(exc)
     try:
         message = fault_message(response.json())
     except ValueError:
@@ -229,7 +237,7 @@ def _http_message(exc):
         # NOTE: a proxy or a bare WSGI error may answer text or nothing;
         # the start of the text still helps more than a bare status.
         message = ((response.text or '').strip()[:200] or response.reason
-                   or exc.message)
+                   or _bare_message(exc))
     return message
 
 

@@ -21,13 +21,15 @@ cliff formats; this module only decides what the columns are:
   its own key (``id``, ``fail_reason``...), with its JSON type.
 
 ``-c`` takes either spelling (``-c "Volume ID"``, ``-c volume_id``) in
-every format.
+every format; naming no known column is an error.
 """
 
 import json
 
 from cliff import columns as cliff_columns
 from osc_lib import utils as osc_utils
+
+from cinder_backup_reset.client import exceptions
 
 #: Formats that keep every field with its type.
 RAW_FORMATS = ('json', 'yaml')
@@ -74,8 +76,28 @@ def _select(parsed_args, names, aliases):
         other = aliases.get(_norm(name))
         if other is not None:
             wanted.append(other)
-    parsed_args.columns = [n for n in names if _norm(n) in
-                           {_norm(w) for w in wanted}] or wanted
+    if not wanted:
+        return
+    selected = [n for n in names if _norm(n) in {_norm(w) for w in wanted}]
+    if not selected:
+        raise exceptions.ClientException(
+            message='No column named %s; the columns are: %s.' % (
+                ', '.join(parsed_args.columns), ', '.join(names)),
+            code=None)
+    parsed_args.columns = selected
+
+
+def check_columns(parsed_args, names):
+    """Raise unless ``-c`` names one of ``names`` (headers or keys).
+
+    For commands that must refuse a bad ``-c`` before doing anything.
+    """
+    wanted = {_norm(w) for w in parsed_args.columns or ()}
+    if wanted and not wanted & {_norm(n) for n in names}:
+        raise exceptions.ClientException(
+            message='No column named %s; the columns are: %s.' % (
+                ', '.join(parsed_args.columns), ', '.join(names)),
+            code=None)
 
 
 def list_columns(parsed_args, columns, items):

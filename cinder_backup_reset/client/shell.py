@@ -100,7 +100,7 @@ def _register_adapter(parser, auth_loader):
         group.add_argument(
             '--os-endpoint', '--os-endpoint-override', metavar='<url>',
             default=osc_utils.env('OS_ENDPOINT', 'OS_ENDPOINT_OVERRIDE',
-                              default=None),
+                                  default=None),
             help='Use this API base URL instead of the service catalog, '
                  'e.g. http://127.0.0.1:8776/v3. Env: OS_ENDPOINT.')
     group.add_argument(

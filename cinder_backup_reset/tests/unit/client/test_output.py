@@ -16,6 +16,7 @@ import argparse
 
 import testtools
 
+from cinder_backup_reset.client import exceptions
 from cinder_backup_reset.client import output
 
 COLUMNS = [('ID', 'id'), ('From', 'from_status'), ('Fail Reason',
@@ -75,10 +76,12 @@ class TestOutput(testtools.TestCase):
         output.list_columns(args, COLUMNS, ITEMS)
         self.assertEqual(['fail_reason', 'from_status'], args.columns)
 
-    def test_unknown_column_is_left_to_cliff(self):
-        args = _args('table', 'nope')
-        output.list_columns(args, COLUMNS, ITEMS)
-        self.assertEqual(['nope'], args.columns)
+    def test_unknown_column(self):
+        args = _args('table', 'nope', 'no')
+        exc = self.assertRaises(exceptions.ClientException,
+                                output.list_columns, args, COLUMNS, ITEMS)
+        self.assertEqual('No column named nope, no; the columns are: ID, '
+                         'From, Fail Reason.', str(exc))
 
     def test_show_hides_only_in_text(self):
         item = {'b': 2, 'a': None, 'links': []}
