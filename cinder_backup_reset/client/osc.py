@@ -35,15 +35,27 @@ DEFAULT_API_VERSION = '1'
 API_VERSIONS = {'1': 'cinder_backup_reset.client.Client'}
 
 
+#: The cloud configuration key of an endpoint override (clouds.yaml
+#: ``block_storage_endpoint_override``), as openstacksdk names it.
+ENDPOINT_OVERRIDE_KEY = 'block_storage_endpoint_override'
+
+
 def make_client(instance):
     """Return a :class:`~cinder_backup_reset.client.Client`.
 
     :param instance: openstackclient's ``ClientManager`` (its public
-        ``session``, ``interface`` and ``region_name``).
+        ``session``, ``interface``, ``region_name`` and
+        ``get_configuration()``). The endpoint is the cloud's
+        ``block_storage_endpoint_override`` when set, else the auth
+        plugin's (``--os-endpoint`` with ``admin_token`` or
+        ``backup_reset_noauth``), else the catalog's ``block-storage``
+        (or ``volumev3``, ``volume``) entry.
     """
-    return client_lib.Client(instance.session,
-                             interface=instance.interface,
-                             region_name=instance.region_name)
+    config = instance.get_configuration() or {}
+    return client_lib.Client(
+        instance.session, interface=instance.interface,
+        region_name=instance.region_name,
+        endpoint_override=config.get(ENDPOINT_OVERRIDE_KEY) or None)
 
 
 def build_option_parser(parser):

@@ -7,9 +7,11 @@ against a server on loopback, and the stored status is checked.
 """
 
 import json
+import os
 
 import yaml
 
+from cinder_backup_reset.tests.functional.fixtures import server
 from cinder_backup_reset.tests.functional import test_real_clients
 
 ClientTestCase = test_real_clients.ClientTestCase
@@ -85,6 +87,26 @@ class TestOpenStackPlugin(ClientTestCase):
             '-c', 'Result', 'nightly')
         self.assertEqual((0, ''), (proc.returncode, proc.stderr))
         self.assertEqual('%s reset\n' % backup, proc.stdout)
+
+    def test_clouds_yaml_endpoint_override(self):
+        # NOTE: the auth plugin's endpoint is a closed port; only the
+        # cloud's block_storage_endpoint_override reaches the server.
+        backup = self.api.create_backup(status='creating')
+        config_dir = os.path.join(self.env['HOME'], '.config', 'openstack')
+        os.makedirs(config_dir)
+        with open(os.path.join(config_dir, 'clouds.yaml'), 'w') as f:
+            yaml.safe_dump({'clouds': {'cbr': {
+                'auth_type': 'admin_token',
+                'auth': {'token': 'admin:p1',
+                         'endpoint': 'http://127.0.0.1:%d/v3'
+                                     % server.free_port()},
+                'block_storage_endpoint_override': self.endpoint}}}, f)
+        proc = self.run_cmd('openstack', '--os-cloud', 'cbr', 'volume',
+                            'backup', 'reset-state', '--state', 'error',
+                            '-f', 'value', '-c', 'Result', backup)
+        self.assertEqual((0, 'reset\n', ''),
+                         (proc.returncode, proc.stdout, proc.stderr))
+        self.assertEqual('error', self.api.backup_status(backup))
 
 
 class TestStandaloneFormats(ClientTestCase):

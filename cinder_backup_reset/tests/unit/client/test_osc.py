@@ -40,10 +40,15 @@ def _entry_points(group):
 class FakeClientManager(object):
     """What openstackclient hands make_client (public attributes)."""
 
-    def __init__(self, auth, interface='public', region_name=None):
+    def __init__(self, auth, interface='public', region_name=None,
+                 config=None):
         self.session = session.Session(auth=auth)
         self.interface = interface
         self.region_name = region_name
+        self.config = config or {}
+
+    def get_configuration(self):
+        return dict(self.config)
 
 
 class TestPluginModule(base.TestCase):
@@ -65,6 +70,14 @@ class TestPluginModule(base.TestCase):
         self.assertEqual([], c.status_history(base.BACKUP_ID))
         self.assertEqual('admin:p1',
                          self.requests.last_request.headers['X-Auth-Token'])
+
+    def test_endpoint_override_from_the_cloud_config(self):
+        auth = noauth.NoAuthPlugin('admin', 'p1', endpoint=base.ENDPOINT)
+        c = osc.make_client(FakeClientManager(auth, config={
+            'block_storage_endpoint_override': 'http://other:8776/v3'}))
+        self.requests.get('http://other:8776/v3/backups/%s/status-history'
+                          % base.BACKUP_ID, json={'status_history': [1]})
+        self.assertEqual([1], c.status_history(base.BACKUP_ID))
 
     def test_option(self):
         parser = osc.build_option_parser(argparse.ArgumentParser())
