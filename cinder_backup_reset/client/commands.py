@@ -185,8 +185,13 @@ class ClientCommand(command.Command):
     epilog = None
 
     def get_epilog(self):
-        """Return the help epilog (the safety rules, or "only reads")."""
-        return self.epilog or ''
+        """Return the help epilog (the safety rules, or "only reads").
+
+        cliff's own epilog follows (in ``openstack``: which plugin
+        provides the command).
+        """
+        parts = (self.epilog, super().get_epilog())
+        return '\n\n'.join(p for p in parts if p)
 
     @property
     def client(self):

@@ -47,15 +47,31 @@ def cell(value):
 
 
 class TextColumn(cliff_columns.FormattableColumn):
-    """A cell rendered by :func:`cell` for people and for ``-f value``."""
+    """A cell rendered by :func:`cell` for people and for ``-f value``.
+
+    :param value: the field's value as the API answered it.
+    """
+
+    def __init__(self, value):
+        super().__init__(value)
+        self.value = value
 
     def human_readable(self):
         """Return the one-line text of the value."""
-        return cell(self._value)
+        return cell(self.value)
 
     def machine_readable(self):
         """Return the same text: ``-f value`` promises one line per row."""
-        return cell(self._value)
+        return cell(self.value)
+
+    def __lt__(self, other):
+        # NOTE: for --sort-column: empty values last, numbers as numbers,
+        # and the text when the types differ (an int beside a str).
+        mine, theirs = self.value, getattr(other, 'value', other)
+        try:
+            return (mine is None, mine) < (theirs is None, theirs)
+        except TypeError:
+            return cell(mine) < cell(theirs)
 
 
 def is_raw(parsed_args):

@@ -309,6 +309,21 @@ class TestList(ShellTestCase):
         self.assertEqual([base.fake_backup(fail_reason='boom')],
                          yaml.safe_load(out))
 
+    def test_sort_column(self):
+        self.mock_names(base.fake_backup('b', name='zz', size=2),
+                        base.fake_backup('a', name='aa', size=None),
+                        base.fake_backup('c', name='mm', size=10))
+        code, out, err = self.run_shell('backup-list', '--sort-column',
+                                        'Name', '-f', 'value', '-c', 'ID')
+        self.assertEqual((0, 'a\nc\nb\n', ''), (code, out, err))
+        code, out, err = self.run_shell('backup-list', '--sort-column',
+                                        'size', '-f', 'value', '-c', 'ID')
+        self.assertEqual((0, 'b\nc\na\n', ''), (code, out, err))
+        code, out, err = self.run_shell(
+            'backup-list', '--sort-column', 'size', '--sort-descending',
+            '-f', 'value', '-c', 'ID')
+        self.assertEqual((0, 'a\nc\nb\n', ''), (code, out, err))
+
     def test_json_and_value_and_long(self):
         self.mock_names(base.fake_backup(fail_reason='boom'))
         code, out, _err = self.run_shell('backup-list', '-f', 'json')
