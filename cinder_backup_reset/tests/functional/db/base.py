@@ -43,13 +43,6 @@ class WithBackup:
                               'status': 'error'})
 
 
-def read_then_refuse(ctx, backup_id):
-    """A reset scope that reads the backup, then fails (nothing written)."""
-    with db_api.backup_reset_scope(ctx):
-        db_api.backup_get(ctx, backup_id, with_metadata=False)
-        raise RuntimeError('refused after the read')
-
-
 class OpportunisticTestCase(test_fixtures.OpportunisticDBTestMixin,
                             testtools.TestCase):
     """A test with ``self.engine`` on a fresh provisioned database.

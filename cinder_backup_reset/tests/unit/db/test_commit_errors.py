@@ -1,4 +1,4 @@
-"""backup_reset_scope: one connection, and honest errors when it fails."""
+"""A reset's write: honest errors when the connection fails."""
 
 from unittest import mock
 
@@ -13,38 +13,32 @@ _HISTORY = {'from_status': 'error', 'to_status': 'available',
             'verified': 'passed'}
 
 
-class TestResetScopeErrors(base.TestCase):
+class TestResetWriteErrors(base.TestCase):
 
     def setUp(self):
         super().setUp()
         self.backup = self.create_backup(status='error')
 
-    def _reset_in_scope(self):
-        with db_api.backup_reset_scope(self.admin):
-            row = db_api.backup_get(self.admin, self.backup.id,
-                                    with_metadata=False)
-            return db_api.backup_conditional_update(
-                self.admin, row.id, row.status, {'status': 'available'},
-                history=_HISTORY)
+    def _reset_backup(self):
+        row = db_api.backup_get(self.admin, self.backup.id,
+                                with_metadata=False)
+        return db_api.backup_conditional_update(
+            self.admin, row.id, row.status, {'status': 'available'},
+            history=_HISTORY)
 
-    def _write_commit_is_lost(self):
-        """Patch Connection.commit: the write's COMMIT loses its answer.
+    def _commit_is_lost(self):
+        """The write's COMMIT loses its answer (SQLAlchemy's commit event).
 
-        On SQLite the scope also commits after its read; that one works.
+        NOTE: raised before the database commits, so the test can see the
+        row unchanged; the API cannot tell the two apart, which is the
+        point of DatabaseCommitInDoubt.
         """
-        real_commit = sa.engine.Connection.commit
-
         def commit(conn):
-            if conn.connection.dbapi_connection.total_changes == self._seen:
-                return real_commit(conn)
             raise db_exc.DBConnectionError(Exception('gone'))
 
-        with self.engine_connection() as conn:
-            self._seen = conn.connection.dbapi_connection.total_changes
-        return mock.patch.object(sa.engine.Connection, 'commit', commit)
-
-    def engine_connection(self):
-        return db_api.get_engine().connect()
+        engine = db_api.get_engine()
+        sa.event.listen(engine, 'commit', commit)
+        return lambda: sa.event.remove(engine, 'commit', commit)
 
     def _history(self):
         return db_api.status_history_get(self.admin, self.backup.id)
@@ -52,11 +46,9 @@ class TestResetScopeErrors(base.TestCase):
     def test_lost_commit_is_in_doubt(self):
         # NOTE: every statement ran; only COMMIT's answer was lost, so
         # the server may have applied it: say so, never "nothing changed".
-        with self._write_commit_is_lost():
-            exc = self.assertRaises(exception.DatabaseCommitInDoubt,
-                                    self._reset_in_scope)
+        self.addCleanup(self._commit_is_lost())
+        exc = self.assertRaises(exception.DatabaseCommitInDoubt, self._reset_backup)
         self.assertEqual(self.backup.id, exc.kwargs['backup_id'])
-        self.assertIsNone(self.admin._reset_connection)
 
     def test_lost_before_commit_is_a_connection_error(self):
         real_execute = sa.engine.Connection.execute
@@ -66,21 +58,49 @@ class TestResetScopeErrors(base.TestCase):
                 raise db_exc.DBConnectionError(Exception('gone'))
             return real_execute(conn, statement, *args, **kwargs)
 
-        with mock.patch.object(sa.engine.Connection, 'execute', execute), \
-                mock.patch.object(sa.engine.Connection, 'rollback',
-                                  side_effect=RuntimeError('also gone')):
-            # NOTE: the failed rollback must not hide the real error.
-            self.assertRaises(db_exc.DBConnectionError,
-                              self._reset_in_scope)
-        self.assertIsNone(self.admin._reset_connection)
+        with mock.patch.object(sa.engine.Connection, 'execute', execute):
+            self.assertRaises(db_exc.DBConnectionError, self._reset_backup)
         self.assertEqual('error', self.get_backup(self.backup.id).status)
         self.assertEqual([], self._history())
 
-    def test_scope_still_works_after_a_failure(self):
-        with self._write_commit_is_lost():
-            self.assertRaises(exception.DatabaseCommitInDoubt,
-                              self._reset_in_scope)
-        self.backup = self.create_backup(status='error')
-        entry = self._reset_in_scope()
+    def test_writes_still_work_after_a_failure(self):
+        restore = self._commit_is_lost()
+        self.assertRaises(exception.DatabaseCommitInDoubt, self._reset_backup)
+        restore()
+        entry = self._reset_backup()
         self.assertEqual('available', entry['to_status'])
         self.assertEqual(1, len(self._history()))
+
+
+class TestPostgreSQLConnectionErrors(base.TestCase):
+    """libpq's wordings of "no server" become DBConnectionError (503)."""
+
+    def _operational(self, text, module='psycopg2'):
+        orig = type('OperationalError', (Exception,), {'__module__': module})
+        return sa.exc.OperationalError('SELECT 1', {}, orig(text))
+
+    def _raise(self, exc):
+        with db_api._connection_errors():
+            raise exc
+
+    def test_libpq_14_refused_connection(self):
+        exc = self._operational(
+            'connection to server at "127.0.0.1", port 5432 failed: '
+            'Connection refused')
+        self.assertRaises(db_exc.DBConnectionError, self._raise, exc)
+
+    def test_server_shutting_down(self):
+        exc = self._operational('FATAL:  the database system is shutting '
+                                'down')
+        self.assertRaises(db_exc.DBConnectionError, self._raise, exc)
+
+    def test_other_errors_pass_unchanged(self):
+        exc = self._operational('division by zero')
+        self.assertIs(exc, self.assertRaises(sa.exc.OperationalError,
+                                             self._raise, exc))
+
+    def test_other_drivers_pass_unchanged(self):
+        exc = self._operational('connection to server at "x" failed',
+                                module='pymysql.err')
+        self.assertIs(exc, self.assertRaises(sa.exc.OperationalError,
+                                             self._raise, exc))
