@@ -47,7 +47,8 @@ class TestResetWriteErrors(base.TestCase):
         # NOTE: every statement ran; only COMMIT's answer was lost, so
         # the server may have applied it: say so, never "nothing changed".
         self.addCleanup(self._commit_is_lost())
-        exc = self.assertRaises(exception.DatabaseCommitInDoubt, self._reset_backup)
+        exc = self.assertRaises(exception.DatabaseCommitInDoubt,
+                                self._reset_backup)
         self.assertEqual(self.backup.id, exc.kwargs['backup_id'])
 
     def test_lost_before_commit_is_a_connection_error(self):
