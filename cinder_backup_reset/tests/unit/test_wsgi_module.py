@@ -1,6 +1,7 @@
 """cinder_backup_reset.wsgi.api: the application for external servers."""
 
 import importlib
+import logging
 import os
 import sys
 
@@ -22,6 +23,11 @@ class TestWSGIModule(base.TestCase):
         self.useFixture(fixtures.EnvironmentVariable(
             'OS_BACKUP_RESET_CONFIG_FILES', conf))
         self.conf.clear()
+        # NOTE: the module sets up oslo.log, which adds handlers to the
+        # root logger; later tests must not print through them.
+        root = logging.getLogger()
+        self.addCleanup(setattr, root, 'handlers', list(root.handlers))
+        self.addCleanup(root.setLevel, root.level)
         sys.modules.pop('cinder_backup_reset.wsgi.api', None)
         module = importlib.import_module('cinder_backup_reset.wsgi.api')
         self.addCleanup(sys.modules.pop, 'cinder_backup_reset.wsgi.api',

@@ -11,7 +11,7 @@ server cannot be reached.
 from oslo_db.sqlalchemy import enginefacade
 from oslo_db.sqlalchemy import test_fixtures
 from oslo_utils import uuidutils
-import testtools
+from oslotest import base
 
 from cinder_backup_reset import context
 from cinder_backup_reset.db import api as db_api
@@ -44,7 +44,7 @@ class WithBackup:
 
 
 class OpportunisticTestCase(test_fixtures.OpportunisticDBTestMixin,
-                            testtools.TestCase):
+                            base.BaseTestCase):
     """A test with ``self.engine`` on a fresh provisioned database.
 
     The default FIXTURE is SQLite; backend classes set FIXTURE to
