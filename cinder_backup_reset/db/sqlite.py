@@ -56,10 +56,10 @@ def tune(engine):
     Through SQLAlchemy's public ``connect`` event; the mode is a property
     of the file, so setting it again is a no-op.
     """
-    if not is_file(engine) or sa.event.contains(engine, 'connect',
-                                                 _journal_mode):
+    if not is_file(engine):
         return
-    sa.event.listen(engine, 'connect', _journal_mode)
+    if not sa.event.contains(engine, 'connect', _journal_mode):
+        sa.event.listen(engine, 'connect', _journal_mode)
 
 
 def _journal_mode(dbapi_connection, connection_record):
