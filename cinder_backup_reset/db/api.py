@@ -454,9 +454,9 @@ def _conditional_update(conn, context, backup_id, expected_status, values,
 
 def _raise_conflict(conn, backup_id, expected_status):
     """The compare-and-swap matched nothing: say why, from the database."""
-    # NOTE: a locking read: in a REPEATABLE READ transaction that began
-    # with the reset's read (MySQL), a plain SELECT would show the
-    # snapshot, not the status that won the race.
+    # NOTE: a locking read sees the latest committed status whatever
+    # snapshot the transaction holds (InnoDB's REPEATABLE READ), so the
+    # conflict names the status that won the race.
     row = conn.execute(_STATUS_OF_LOCKED, {'backup_id': backup_id}).first()
     if row is None:
         raise exception.BackupNotFound(backup_id=backup_id)

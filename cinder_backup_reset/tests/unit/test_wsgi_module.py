@@ -17,9 +17,10 @@ class TestWSGIModule(base.TestCase):
         tmp = self.useFixture(fixtures.TempDir()).path
         conf = os.path.join(tmp, 'cbr.conf')
         with open(conf, 'w') as f:
+            # NOTE: oslo.log writes to stdout unless given a file.
             f.write('[DEFAULT]\nauth_strategy = noauth\nbackup_driver = fake'
-                    '\nstate_path = %s\n[database]\nconnection = '
-                    'sqlite:///%s/db.sqlite\n' % (tmp, tmp))
+                    '\nstate_path = %s\nlog_file = %s/api.log\n[database]\n'
+                    'connection = sqlite:///%s/db.sqlite\n' % (tmp, tmp, tmp))
         self.useFixture(fixtures.EnvironmentVariable(
             'OS_BACKUP_RESET_CONFIG_FILES', conf))
         self.conf.clear()
