@@ -12,7 +12,9 @@ BackupStatusConflict. The status change and its history row commit
 together.
 """
 
+import concurrent.futures
 import dataclasses
+import threading
 
 from oslo_config import cfg
 from oslo_log import log as logging
@@ -62,6 +64,39 @@ class BackupResetManager:
     def __init__(self, conf=CONF, driver=None):
         self.conf = conf
         self._driver = driver
+        self._pool = None
+        self._pool_lock = threading.Lock()
+
+    def _verify_pool(self):
+        # NOTE: made on first use, in the process that serves (never before
+        # a fork), and bounded: threads stuck on a hung backend cannot pile
+        # up.
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = concurrent.futures.ThreadPoolExecutor(
+                    max_workers=self.conf.verify_workers,
+                    thread_name_prefix='verify')
+            return self._pool
+
+    def verify(self, context, backup, deep=False):
+        """The driver's verification, bounded by ``verify_timeout``.
+
+        :returns: driver.VerifyResult
+        :raises BackupVerifyFailed: the backup is not whole.
+        :raises BackupBackendUnavailable: the backend could not be read, or
+            did not answer within ``[DEFAULT] verify_timeout`` seconds.
+        """
+        future = self._verify_pool().submit(self.driver.verify, context,
+                                            backup, deep=deep)
+        try:
+            return future.result(timeout=self.conf.verify_timeout)
+        except concurrent.futures.TimeoutError:
+            future.cancel()
+            raise exception.BackupBackendUnavailable(
+                backup_id=backup.id, reason=(
+                    'the verification did not finish within %d seconds '
+                    '([DEFAULT] verify_timeout); the backend may be hung'
+                    % self.conf.verify_timeout))
 
     @property
     def driver(self):
@@ -107,7 +142,7 @@ class BackupResetManager:
     def _reset_verified(self, context, backup, seen, reason, dry_run):
         self._check_verifiable(backup)
         try:
-            result = self.driver.verify(context, backup, deep=False)
+            result = self.verify(context, backup)
         except exception.BackupVerifyFailed as exc:
             failure, evidence = exc.reason, exc.evidence
         except exception.BackupBackendUnavailable:

@@ -54,9 +54,7 @@ sys.path.insert(0, REPO)
 sys.path.insert(1, os.path.join(REPO, 'tools'))
 
 from oslo_config import cfg  # noqa: E402
-from oslo_db.sqlalchemy import enginefacade  # noqa: E402
 from oslo_db.sqlalchemy import engines  # noqa: E402
-from oslo_db.sqlalchemy import orm as oslo_orm  # noqa: E402
 from oslo_utils import timeutils  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 import webob  # noqa: E402
@@ -475,10 +473,7 @@ def sql_alternative(engine, backup_id):
 @contextlib.contextmanager
 def using_engine(engine):
     """Point the DB API at ``engine`` (as the test fixtures do)."""
-    factory = enginefacade._TestTransactionFactory(
-        engine, oslo_orm.get_maker(engine=engine), apply_global=False,
-        from_factory=db_api.main_context_manager._factory)
-    restore = db_api.main_context_manager.patch_factory(factory)
+    restore = db_api.main_context_manager.patch_engine(engine)
     try:
         yield
     finally:

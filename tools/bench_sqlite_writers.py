@@ -9,8 +9,9 @@ processes x THREADS threads commit ``UPDATE`` + ``INSERT`` transactions
 flat out on one WAL database file (tuned by cinder_backup_reset.db.sqlite,
 as the service's is), once bare (SQLite's own busy handler decides who
 waits, sleeping 1, 2, 5, 10 ... ms between attempts) and once inside
-``sqlite.write_lock`` (a thread lock and an flock). Prints commits/s and
-the latency of a commit (p50, p99, max) for both, and the ratios.
+``sqlite.write_lock`` (oslo.concurrency's inter-process lock). Prints
+commits/s and the latency of a commit (p50, p99, max) for both, and the
+ratios.
 """
 
 import argparse

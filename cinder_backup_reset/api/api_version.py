@@ -10,6 +10,8 @@ description, 3.43 for metadata) check the request's version.
 
 import re
 
+import microversion_parse
+
 from cinder_backup_reset import exception
 
 SERVICE = 'volume'
@@ -41,21 +43,20 @@ def is_legacy(req):
 
 
 def from_request(req):
-    """The version the request asks for (default 3.0); 400/406 if bad."""
+    """The version the request asks for (default 3.0); 400/406 if bad.
+
+    Returns None for the legacy /v2 path. As Cinder: microversion-parse
+    finds the ``volume`` entry of the OpenStack-API-Version header (a
+    header without one, or for other services only, asks for the
+    default), and parse() holds it to Cinder's ``X.Y`` form.
+
+    :raises InvalidAPIVersionString: 400, not ``X.Y`` or ``latest``.
+    :raises APIVersionNotSupported: 406, outside MIN_VERSION..MAX_VERSION.
+    """
     if is_legacy(req):
         return None
-    raw = req.headers.get(HEADER)
-    if not raw:
-        return MIN_VERSION
-    wanted = None
-    for part in raw.split(','):
-        words = part.split()
-        if len(words) == 2 and words[0].lower() == SERVICE:
-            wanted = words[1]
-        elif len(words) != 2:
-            raise exception.InvalidAPIVersionString(version=part.strip())
+    wanted = microversion_parse.get_version(req.headers, SERVICE)
     if wanted is None:
-        # NOTE: a header for other services only; the default applies.
         return MIN_VERSION
     version = parse(wanted)
     if not MIN_VERSION <= version <= MAX_VERSION:

@@ -1,4 +1,4 @@
-"""Request body validation with JSON Schema (400 on any violation)."""
+"""Request body and query string validation with JSON Schema (400)."""
 
 import functools
 
@@ -55,5 +55,41 @@ def schema(request_body_schema):
         def wrapper(self, req, *args, body=None, **kwargs):
             _check(validator, body)
             return func(self, req, *args, body=body, **kwargs)
+        return wrapper
+    return decorator
+
+
+def _query_message(error):
+    path = list(error.path)
+    if not path and error.validator == 'additionalProperties':
+        known = error.schema.get('properties', {})
+        unknown = sorted(set(error.instance) - set(known))
+        return 'Invalid filter keys: %s. Valid keys are %s.' % (
+            ', '.join(unknown), ', '.join(sorted(known)))
+    name = path[0] if path else ''
+    reason = error.schema.get('description') or error.message
+    return 'Invalid input for query parameter %s. Value: %s. %s' % (
+        name, _short(error.instance), reason)
+
+
+def query_schema(query_params_schema):
+    """Decorate a controller method: validate the query string first.
+
+    As Cinder's ``validation.query_schema``: the schema sees
+    ``req.GET.dict_of_lists()`` (every key's values as a list). Unknown
+    keys are refused (400), not ignored, so a misspelt filter never
+    silently lists everything.
+    """
+    validator = jsonschema.Draft4Validator(query_params_schema,
+                                           format_checker=_FORMATS)
+
+    def decorator(func):
+        @functools.wraps(func)
+        def wrapper(self, req, *args, **kwargs):
+            error = jsonschema.exceptions.best_match(
+                validator.iter_errors(req.GET.dict_of_lists()))
+            if error is not None:
+                raise exception.ValidationError(detail=_query_message(error))
+            return func(self, req, *args, **kwargs)
         return wrapper
     return decorator

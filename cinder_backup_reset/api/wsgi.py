@@ -152,9 +152,9 @@ def _check_project(req, project_id):
 def _body(req):
     """The request body; 408 if the client stopped sending it.
 
-    NOTE: the server's sockets time out after client_socket_timeout
-    seconds without data (cmd/worker.py), so a stalled client frees its
-    thread; that is the client's delay, not a server error.
+    NOTE: a WSGI server whose client sockets time out (uwsgi, mod_wsgi)
+    raises TimeoutError from the read; that is the client's delay, not a
+    server error.
     """
     try:
         return req.body

@@ -55,6 +55,16 @@ class BackupDriver(metaclass=abc.ABCMeta):
         return any(known.startswith(service)
                    for known in (self.name,) + tuple(self.compatible_services))
 
+    def backend_problems(self):
+        """Why the backend cannot be read from this host, if it cannot.
+
+        Called at start-up, so that an operator hears of an unmounted share
+        before the first reset meets it. The default knows of none.
+
+        :returns: a list of sentences (empty when all looks readable).
+        """
+        return []
+
     @abc.abstractmethod
     def verify(self, context, backup, deep=False, progress=None):
         """Check that ``backup`` is complete and sound on the backend.

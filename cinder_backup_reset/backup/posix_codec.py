@@ -6,88 +6,27 @@ by default, in memory. The data written here is byte-for-byte readable by
 those one-shot functions, but it is produced and consumed in pieces so
 memory stays bounded whatever ``backup_file_size`` is.
 
-The ``zstd`` module Cinder uses has no streaming interface, so zstd
-streams go through libzstd with ctypes (ctypes releases the GIL during
-the call, like zlib does); without libzstd we fall back to the module's
-one-shot functions.
+zstd streams go through python-zstandard (``zstandard``), whose
+compressobj and stream_reader are the streaming interfaces the ``zstd``
+module Cinder uses lacks; like zlib it releases the GIL while it works.
 """
 
 import bz2
-import ctypes
-import ctypes.util
 import zlib
 
-try:
-    import zstd as zstd_module
-except ImportError:  # pragma: no cover - zstd is in requirements
-    zstd_module = None
+import zstandard
 
 #: NOTE: Cinder compresses with each module's default level; so do we, so
 #: that a backup written here compresses like one Cinder wrote.
 ZLIB_LEVEL = zlib.Z_DEFAULT_COMPRESSION
 BZ2_LEVEL = 9
 ZSTD_LEVEL = 3
+#: the largest zstd frame header (ZSTD_FRAMEHEADERSIZE_MAX), in bytes
+ZSTD_FRAME_HEADER_MAX = 18
 
 
 class CodecError(ValueError):
     """Compressed data is damaged (or not of the stated algorithm)."""
-
-
-class _ZBuffer(ctypes.Structure):
-    # ZSTD_inBuffer and ZSTD_outBuffer have the same layout.
-    _fields_ = [('ptr', ctypes.c_void_p), ('size', ctypes.c_size_t),
-                ('pos', ctypes.c_size_t)]
-
-
-def _load_libzstd():
-    name = ctypes.util.find_library('zstd') or 'libzstd.so.1'
-    try:
-        lib = ctypes.CDLL(name)
-    except OSError:
-        return None
-    lib.ZSTD_createDCtx.restype = ctypes.c_void_p
-    lib.ZSTD_freeDCtx.argtypes = [ctypes.c_void_p]
-    lib.ZSTD_createCCtx.restype = ctypes.c_void_p
-    lib.ZSTD_freeCCtx.argtypes = [ctypes.c_void_p]
-    lib.ZSTD_decompressStream.restype = ctypes.c_size_t
-    lib.ZSTD_decompressStream.argtypes = [
-        ctypes.c_void_p, ctypes.POINTER(_ZBuffer), ctypes.POINTER(_ZBuffer)]
-    lib.ZSTD_compressStream2.restype = ctypes.c_size_t
-    lib.ZSTD_compressStream2.argtypes = [
-        ctypes.c_void_p, ctypes.POINTER(_ZBuffer), ctypes.POINTER(_ZBuffer),
-        ctypes.c_int]
-    lib.ZSTD_CCtx_setParameter.restype = ctypes.c_size_t
-    lib.ZSTD_CCtx_setParameter.argtypes = [ctypes.c_void_p, ctypes.c_int,
-                                           ctypes.c_int]
-    lib.ZSTD_CCtx_setPledgedSrcSize.restype = ctypes.c_size_t
-    lib.ZSTD_CCtx_setPledgedSrcSize.argtypes = [ctypes.c_void_p,
-                                                ctypes.c_ulonglong]
-    lib.ZSTD_isError.restype = ctypes.c_uint
-    lib.ZSTD_isError.argtypes = [ctypes.c_size_t]
-    lib.ZSTD_getErrorName.restype = ctypes.c_char_p
-    lib.ZSTD_getErrorName.argtypes = [ctypes.c_size_t]
-    lib.ZSTD_CStreamOutSize.restype = ctypes.c_size_t
-    return lib
-
-
-_LIBZSTD = _load_libzstd()
-_ZSTD_C_COMPRESSION_LEVEL = 100
-_ZSTD_E_CONTINUE = 0
-_ZSTD_E_END = 2
-
-
-def _zstd_check(code):
-    if _LIBZSTD.ZSTD_isError(code):
-        raise CodecError('zstd: %s'
-                         % _LIBZSTD.ZSTD_getErrorName(code).decode())
-    return code
-
-
-def _in_buffer(data):
-    # NOTE: c_char_p points at the bytes object's own storage: no copy.
-    # The caller keeps ``data`` alive while the buffer is in use.
-    return _ZBuffer(ctypes.cast(ctypes.c_char_p(data), ctypes.c_void_p),
-                    len(data), 0)
 
 
 class _NoneCompressor:
@@ -96,64 +35,6 @@ class _NoneCompressor:
 
     def flush(self):
         return b''
-
-
-class _ZstdStreamCompressor:
-    """zstd frame written in pieces; the header records the data size."""
-
-    def __init__(self, size):
-        self._cctx = _LIBZSTD.ZSTD_createCCtx()
-        _zstd_check(_LIBZSTD.ZSTD_CCtx_setParameter(
-            self._cctx, _ZSTD_C_COMPRESSION_LEVEL, ZSTD_LEVEL))
-        if size is not None:
-            # NOTE: with the size pledged the frame header carries the
-            # content size, which the zstd module's one-shot decompress
-            # (what Cinder restores with) needs.
-            _zstd_check(_LIBZSTD.ZSTD_CCtx_setPledgedSrcSize(self._cctx,
-                                                             size))
-        self._out = ctypes.create_string_buffer(
-            _LIBZSTD.ZSTD_CStreamOutSize())
-
-    def _run(self, data, mode):
-        inbuf = _in_buffer(data)
-        chunks = []
-        while True:
-            out = _ZBuffer(ctypes.cast(self._out, ctypes.c_void_p),
-                           len(self._out), 0)
-            remaining = _zstd_check(_LIBZSTD.ZSTD_compressStream2(
-                self._cctx, ctypes.byref(out), ctypes.byref(inbuf), mode))
-            if out.pos:
-                chunks.append(self._out.raw[:out.pos])
-            if mode == _ZSTD_E_END:
-                if remaining == 0:
-                    break
-            elif inbuf.pos == inbuf.size:
-                break
-        return b''.join(chunks)
-
-    def compress(self, data):
-        return self._run(bytes(data), _ZSTD_E_CONTINUE)
-
-    def flush(self):
-        try:
-            return self._run(b'', _ZSTD_E_END)
-        finally:
-            _LIBZSTD.ZSTD_freeCCtx(self._cctx)
-            self._cctx = None
-
-
-class _ZstdOneShotCompressor:
-    """Fallback without libzstd: buffers the object (unbounded memory)."""
-
-    def __init__(self):
-        self._parts = []
-
-    def compress(self, data):
-        self._parts.append(bytes(data))
-        return b''
-
-    def flush(self):
-        return zstd_module.compress(b''.join(self._parts), ZSTD_LEVEL)
 
 
 def compressor(codec, size=None):
@@ -168,15 +49,72 @@ def compressor(codec, size=None):
     if codec == 'bz2':
         return bz2.BZ2Compressor(BZ2_LEVEL)
     if codec == 'zstd':
-        if _LIBZSTD is not None:
-            return _ZstdStreamCompressor(size)
-        return _ZstdOneShotCompressor()
+        # NOTE: with the size given the frame header records the content
+        # size, which the zstd module's one-shot decompress (what Cinder
+        # restores with) needs.
+        return zstandard.ZstdCompressor(level=ZSTD_LEVEL).compressobj(
+            size=-1 if size is None else size)
     raise CodecError('unknown codec %r' % codec)
+
+
+def read_decompressed(f, codec, max_out, read_size):
+    """Yield the decompressed data of the file object ``f``.
+
+    Pieces are at most ``max_out`` bytes (memory stays bounded however
+    well the data compresses); ``f`` is read ``read_size`` bytes at a
+    time. Raises CodecError if the data is damaged, truncated or followed
+    by other bytes.
+    """
+    if codec == 'zstd':
+        yield from _read_zstd(f, max_out, read_size)
+        return
+    decompressor = Decompressor(codec, max_out)
+    while True:
+        data = f.read(read_size)
+        if not data:
+            break
+        yield from decompressor.feed(data)
+    yield from decompressor.finish()
+
+
+def _read_zstd(f, max_out, read_size):
+    # NOTE: python-zstandard's decompressobj returns all the output of its
+    # input at once (a zeroed region compresses ~30000:1), so read through
+    # stream_reader, which hands out at most max_out bytes per read.
+    start = f.tell()
+    head = f.read(ZSTD_FRAME_HEADER_MAX)
+    if not head:
+        raise CodecError('zstd stream is truncated (it does not end)')
+    try:
+        expected = zstandard.frame_content_size(head)
+    except zstandard.ZstdError as exc:
+        raise CodecError('zstd data is damaged: %s' % exc)
+    f.seek(start)
+    reader = zstandard.ZstdDecompressor().stream_reader(
+        f, read_size=read_size, read_across_frames=False, closefd=False)
+    produced = 0
+    try:
+        while True:
+            piece = reader.read(max_out)
+            if not piece:
+                break
+            produced += len(piece)
+            yield piece
+    except zstandard.ZstdError as exc:
+        if expected >= 0 and produced == expected:
+            # NOTE: the frame ended whole; what follows is not zstd.
+            raise CodecError('bytes follow the end of the zstd stream')
+        raise CodecError('zstd data is damaged: %s' % exc)
+    # NOTE: Cinder's frames and ours record their size; a frame that ends
+    # early is only seen as shorter output.
+    if expected >= 0 and produced < expected:
+        raise CodecError('zstd stream is truncated (it does not end)')
 
 
 class Decompressor:
     """Incremental decompression into pieces of at most ``max_out`` bytes.
 
+    For none, zlib and bz2; zstd goes through read_decompressed().
     ``feed(data)`` and ``finish()`` yield the output pieces; ``finish``
     raises CodecError if the stream is truncated or followed by garbage.
     Bounded memory: output is produced ``max_out`` at a time however
@@ -188,24 +126,13 @@ class Decompressor:
         self.max_out = max_out
         self._eof = False
         self._trailing = 0
-        self._parts = None
         self._obj = None
         if codec == 'zlib':
             self._obj = zlib.decompressobj()
         elif codec == 'bz2':
             self._obj = bz2.BZ2Decompressor()
-        elif codec == 'zstd' and _LIBZSTD is not None:
-            self._obj = _LIBZSTD.ZSTD_createDCtx()
-            self._out = ctypes.create_string_buffer(max_out)
-        elif codec == 'zstd':
-            self._parts = []
         elif codec != 'none':
             raise CodecError('unknown codec %r' % codec)
-
-    def __del__(self):
-        if self.codec == 'zstd' and self._obj is not None and _LIBZSTD:
-            _LIBZSTD.ZSTD_freeDCtx(self._obj)
-            self._obj = None
 
     def feed(self, data):
         """Yield the decompressed pieces ``data`` produces."""
@@ -221,12 +148,8 @@ class Decompressor:
                     yield view[start:start + self.max_out]
             elif self.codec == 'zlib':
                 yield from self._feed_zlib(data)
-            elif self.codec == 'bz2':
-                yield from self._feed_bz2(data)
-            elif self._parts is not None:
-                self._parts.append(bytes(data))
             else:
-                yield from self._feed_zstd(bytes(data))
+                yield from self._feed_bz2(data)
         except (zlib.error, OSError, EOFError) as exc:
             raise CodecError('%s data is damaged: %s' % (self.codec, exc))
 
@@ -260,42 +183,18 @@ class Decompressor:
             if obj.needs_input:
                 return
 
-    def _feed_zstd(self, data):
-        inbuf = _in_buffer(data)
-        while True:
-            out = _ZBuffer(ctypes.cast(self._out, ctypes.c_void_p),
-                           self.max_out, 0)
-            hint = _zstd_check(_LIBZSTD.ZSTD_decompressStream(
-                self._obj, ctypes.byref(out), ctypes.byref(inbuf)))
-            if out.pos:
-                yield ctypes.string_at(self._out, out.pos)
-            if hint == 0:
-                # NOTE: 0 means the frame is complete and fully flushed.
-                self._eof = True
-                self._trailing += inbuf.size - inbuf.pos
-                return
-            if inbuf.pos == inbuf.size and out.pos < self.max_out:
-                return
-
     def finish(self):
-        """Yield what is left; CodecError if the stream did not end."""
+        """Check the stream ended; CodecError if it did not.
+
+        Returns an empty iterable: zlib and bz2 have handed out all
+        their output in feed().
+        """
         if self.codec == 'none':
-            return
-        if self._parts is not None:
-            try:
-                data = zstd_module.decompress(b''.join(self._parts))
-            except zstd_module.Error as exc:
-                raise CodecError('zstd data is damaged: %s' % exc)
-            self._parts = None
-            self._eof = True
-            yield from self.__class__('none', self.max_out).feed(data)
-        if self.codec == 'zstd' and self._parts is None and \
-                _LIBZSTD is not None and self._obj is not None:
-            _LIBZSTD.ZSTD_freeDCtx(self._obj)
-            self._obj = None
+            return ()
         if not self._eof:
             raise CodecError('%s stream is truncated (it does not end)'
                              % self.codec)
         if self._trailing:
             raise CodecError('%d bytes follow the end of the %s stream'
                              % (self._trailing, self.codec))
+        return ()

@@ -7,7 +7,7 @@ Each object goes through a three-stage pipeline:
 * one stage hashes every ``chunk_size`` block and compares it with the
   sha256 file.
 
-zlib, bz2, libzstd (through ctypes) and hashlib release the GIL while
+zlib, bz2, python-zstandard and hashlib release the GIL while
 they work on large buffers, so the stages run on different cores even
 for a single ~1.9 GB object. Several objects are verified at once when
 there are more cores than one pipeline can fill. Queues are bounded, so
@@ -24,6 +24,7 @@ import time
 
 from cinder_backup_reset.backup import posix_codec
 from cinder_backup_reset.backup import posix_format as fmt
+from cinder_backup_reset.backup import posix_verify
 
 #: compressed bytes read at a time
 READ_SIZE = 1024 * 1024
@@ -108,7 +109,6 @@ def _produce(path, codec, length, stages, stop, count):
     """Read and decompress ``path`` into ``stages``; returns bytes out."""
     out_size = max(stages.chunk_size,
                    OUT_SIZE // stages.chunk_size * stages.chunk_size)
-    decompressor = posix_codec.Decompressor(codec, out_size)
     read_size = out_size if codec == 'none' else READ_SIZE
     produced = 0
 
@@ -123,14 +123,11 @@ def _produce(path, codec, length, stages, stop, count):
             count(len(piece))
 
     with open(path, 'rb', buffering=0) as f:
-        while not stop():
-            data = f.read(read_size)
-            if not data:
-                break
-            emit(decompressor.feed(data))
-        if stop():
-            return produced
-        emit(decompressor.finish())
+        for piece in posix_codec.read_decompressed(f, codec, out_size,
+                                                   read_size):
+            if stop():
+                return produced
+            emit((piece,))
     return produced
 
 
@@ -156,6 +153,9 @@ def verify_object(path, info, chunk_size, sha_index, pool, stop, count):
     except ObjectDamage as exc:
         error = exc.reason
     except OSError as exc:
+        if posix_verify.backend_unreadable(exc):
+            # NOTE: the backend failed, not the object: no verdict.
+            raise
         error = 'cannot be read: %s' % exc
     finally:
         stages.close()

@@ -95,8 +95,7 @@ def _load_layer(backup_id, container, prefix):
 
 
 def _restore_object(path, info, target_fd):
-    decompressor = posix_codec.Decompressor(
-        fmt.codec_for(info['compression']), OUT_SIZE)
+    codec = fmt.codec_for(info['compression'])
     md5 = hashlib.md5(usedforsecurity=False)
     position = info['offset']
     limit = info['offset'] + info['length']
@@ -118,12 +117,8 @@ def _restore_object(path, info, target_fd):
 
     try:
         with open(path, 'rb', buffering=0) as f:
-            while True:
-                data = f.read(READ_SIZE)
-                if not data:
-                    break
-                write(decompressor.feed(data))
-        write(decompressor.finish())
+            write(posix_codec.read_decompressed(f, codec, OUT_SIZE,
+                                                READ_SIZE))
     except posix_codec.CodecError as exc:
         return position - info['offset'], 'damaged (%s)' % exc
     return position - info['offset'], md5.hexdigest()

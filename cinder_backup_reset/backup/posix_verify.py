@@ -10,10 +10,12 @@ Object sizes are checked exactly when the writer recorded them
 plausibility otherwise (a backup written by Cinder).
 """
 
+import errno
 import json
 import math
 import os
 import re
+import stat
 
 from cinder_backup_reset.backup import posix_format as fmt
 
@@ -35,6 +37,23 @@ _MIN_STORED = {
     'zlib': lambda length: length // 1032,
     'zstd': lambda length: 3 * (length // (128 * 1024)),
 }
+
+
+#: NOTE: errors that say the backend (the share, the disk, the
+#: permissions) failed, not that a backup file is missing or wrong: a
+#: verification that meets one has no verdict to give. ENOENT and ENOTDIR
+#: are not among them: under a readable root they mean a file is missing.
+UNREADABLE_ERRNOS = frozenset(
+    getattr(errno, name) for name in (
+        'EIO', 'ESTALE', 'EACCES', 'EPERM', 'ENOTCONN', 'ETIMEDOUT',
+        'EHOSTDOWN', 'EHOSTUNREACH', 'ENETUNREACH', 'ENODEV', 'ENXIO',
+        'ENOLINK', 'EREMOTEIO', 'ECONNREFUSED', 'ECONNRESET')
+    if hasattr(errno, name))
+
+
+def backend_unreadable(exc):
+    """Whether OSError ``exc`` means the backend could not be read."""
+    return isinstance(exc, OSError) and exc.errno in UNREADABLE_ERRNOS
 
 
 class Damage(Exception):
@@ -142,7 +161,14 @@ def shallow(root, backup):
              'no data was ever written for it')
     path = container_path(root, backup)
     evidence.update(container=path, prefix=prefix)
-    if not os.path.isdir(path):
+    # NOTE: the caller checked that the root is there and readable, so a
+    # missing directory is the backup's own; any other error propagates
+    # for the caller to judge (os.path.isdir would hide an EIO).
+    try:
+        mode = os.stat(path).st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        mode = None
+    if mode is None or not stat.S_ISDIR(mode):
         fail('the container directory %s does not exist' % path)
     meta_name = fmt.metadata_name(prefix)
     sha_name = fmt.sha256_name(prefix)
@@ -160,7 +186,11 @@ def shallow(root, backup):
         sha_doc, sha_index = read_sha256file(sha_path)
         entries = fmt.object_entries(metadata)
         recorded = fmt.recorded_sizes(metadata)
-    except (fmt.FormatError, OSError) as exc:
+    except fmt.FormatError as exc:
+        fail(str(exc))
+    except OSError as exc:
+        if backend_unreadable(exc):
+            raise
         fail(str(exc))
     checks.append('metadata and sha256 file parse')
     for what, doc in (('metadata', metadata), ('sha256 file', sha_doc)):

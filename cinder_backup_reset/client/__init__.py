@@ -23,8 +23,10 @@ Example, with any keystoneauth1 session::
     c = client.Client(session.Session(auth=auth))
     backup = c.find('nightly-db')
     result = c.reset_state(backup, 'available', reason='db outage')
+    job = c.wait_for_verification(c.verify(backup, level='deep'))
 """
 
+import time
 import urllib.parse
 
 from keystoneauth1 import adapter as ks_adapter
@@ -37,6 +39,12 @@ from cinder_backup_reset import version
 #: The action key of this service (Cinder's os-reset_status has no result).
 RESET_ACTION = 'backup-reset_status'
 SERVICE_TYPE = 'block-storage'
+#: The action key that starts a verification job.
+VERIFY_ACTION = 'backup-verify'
+LEVEL_SHALLOW = 'shallow'
+LEVEL_DEEP = 'deep'
+#: Verification job states that are not final.
+VERIFY_PENDING = ('queued', 'running')
 
 
 def _backup_id(backup):
@@ -72,9 +80,14 @@ class Client(object):
         self.last_request_id = None
 
     def _request(self, method, url, body=None, params=None):
-        """Send one request; return the decoded JSON body (or {})."""
+        """Send one request; return the decoded JSON body (or {}).
+
+        :raises ClientException: (a subclass of) for every error; answers
+            >= 400 are raised by keystoneauth and translated by
+            :func:`~cinder_backup_reset.client.exceptions.from_keystoneauth`.
+        """
         headers = {'Accept': 'application/json'}
-        kwargs = {'headers': headers, 'raise_exc': False}
+        kwargs = {'headers': headers}
         if body is not None:
             kwargs['json'] = body
             headers['Content-Type'] = 'application/json'
@@ -83,11 +96,12 @@ class Client(object):
         try:
             resp = self.adapter.request(url, method, **kwargs)
         except ks_exc.ClientException as exc:
-            raise exceptions.from_keystoneauth(exc) from exc
+            error = exceptions.from_keystoneauth(exc)
+            if error.request_id:
+                self.last_request_id = error.request_id
+            raise error from exc
         self.last_request_id = exceptions.request_id_from_headers(
             resp.headers)
-        if resp.status_code >= 400:
-            raise exceptions.from_response(resp, method=method, url=url)
         if not resp.content:
             return {}
         try:
@@ -217,3 +231,67 @@ class Client(object):
         body = self._request(
             'GET', 'backups/%s/status-history' % _backup_id(backup))
         return body.get('status_history', [])
+
+    def verify(self, backup, level=LEVEL_SHALLOW):
+        """Start a verification job for a backup.
+
+        The job never changes the backup's status; it reports whether
+        the backup is whole on its backend.
+
+        :param backup: a backup dict or ID.
+        :param level: ``shallow`` (metadata, object list, sizes) or
+            ``deep`` (decompress and checksum every block).
+        :returns: the ``verification`` dict of the 202 answer (id,
+            backup_id, level, status, progress, reason, evidence,
+            created_at, updated_at).
+        :raises BadRequest: invalid level.
+        :raises Forbidden: not an administrator.
+        """
+        body = self._request(
+            'POST', 'backups/%s/action' % _backup_id(backup),
+            body={VERIFY_ACTION: {'level': level}})
+        return body.get('verification', body)
+
+    def get_verification(self, backup, verification_id):
+        """Return one verification job of a backup (a dict)."""
+        return self._request(
+            'GET', 'backups/%s/verifications/%s'
+            % (_backup_id(backup), verification_id))['verification']
+
+    def list_verifications(self, backup):
+        """Return the verification jobs of a backup, newest first."""
+        body = self._request(
+            'GET', 'backups/%s/verifications' % _backup_id(backup))
+        return body.get('verifications', [])
+
+    def wait_for_verification(self, verification, interval=2.0,
+                              timeout=None, callback=None,
+                              sleep=time.sleep, clock=time.monotonic):
+        """Poll a verification job until it is no longer queued/running.
+
+        :param verification: the dict returned by :meth:`verify` (needs
+            ``id`` and ``backup_id``).
+        :param interval: seconds between two polls.
+        :param timeout: give up after this many seconds (None: never).
+        :param callback: called with each polled verification dict, e.g.
+            to draw progress.
+        :param sleep: the function that waits ``interval`` seconds.
+        :param clock: a monotonic clock in seconds (for ``timeout``).
+        :returns: the final verification dict (status ``passed``,
+            ``failed`` or ``unavailable``).
+        :raises VerificationTimeout: still running after ``timeout``.
+        """
+        job = verification
+        deadline = None if timeout is None else clock() + timeout
+        while job.get('status') in VERIFY_PENDING:
+            if deadline is not None and clock() >= deadline:
+                raise exceptions.VerificationTimeout(
+                    message='Verification %s of backup %s is still %s '
+                            'after %s seconds.'
+                    % (job.get('id'), job.get('backup_id'),
+                       job.get('status'), timeout))
+            sleep(interval)
+            job = self.get_verification(job['backup_id'], job['id'])
+            if callback is not None:
+                callback(job)
+        return job

@@ -10,15 +10,29 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""Subcommands of ``cinder-backup-reset``.
+"""Commands of ``cinder-backup-reset`` and of the openstackclient plugin.
 
-Each handler is ``do_x(client, args, stdout, stderr)`` and returns the
-exit code; client errors it does not handle propagate to ``shell.main``.
+They are cliff commands: the standalone shell (:mod:`.shell`) registers
+them as ``backup-reset-state``, ``backup-list``, ``backup-show``,
+``backup-status-history`` and ``backup-verify``; ``openstack`` finds
+``volume backup reset-state``, ``volume backup status history`` and
+``volume backup verify`` through the ``openstack.backup_reset.v1`` entry
+points (:mod:`.osc`). Both shells hand the commands a client manager whose
+``backup_reset`` attribute is a :class:`cinder_backup_reset.client.Client`.
+
+Errors are printed as ``ERROR: <message>`` on stderr and the command
+exits 1, the same in both shells.
 """
 
 import argparse
-import json
+import traceback
 
+from cliff import command
+from cliff.formatters import base as formatters_base
+from cliff import lister
+from cliff import show
+
+from cinder_backup_reset import client as client_lib
 from cinder_backup_reset.client import exceptions
 from cinder_backup_reset.client import output
 
@@ -49,8 +63,8 @@ READ_ONLY = ('This command only reads: it never changes a backup. To change '
 
 # NOTE: the fatal errors are the same for every backup of the command;
 # repeating them N times helps nobody, so they stop the loop.
-_FATAL = (exceptions.ConnectionFailed, exceptions.Unauthorized,
-          exceptions.AuthPluginError, exceptions.EndpointNotFound)
+FATAL = (exceptions.ConnectionFailed, exceptions.Unauthorized,
+         exceptions.AuthPluginError, exceptions.EndpointNotFound)
 
 LIST_COLUMNS = [('ID', 'id'), ('Name', 'name'), ('Status', 'status'),
                 ('Size', 'size'), ('Volume ID', 'volume_id'),
@@ -69,10 +83,24 @@ RESULT_COLUMNS = [('Backup', 'backup'), ('ID', 'backup_id'),
                   ('Verified', 'verified')]
 
 
-def _add_format(parser, choices=output.FORMATS, default='table'):
-    parser.add_argument(
-        '-f', '--format', choices=choices, default=default,
-        help='Output format (default: %s).' % default)
+#: The cliff formatter namespace of backup-reset-state: cliff's list
+#: formatters plus ``text``, its default (setup.cfg).
+RESET_FORMATTERS = 'cinder_backup_reset.formatter.reset'
+#: The outcome keys the ``text`` format needs, in this order.
+TEXT_KEYS = ('backup', 'backup_id', 'from_status', 'to_status', 'status',
+             'result', 'verified', 'verification', 'dry_run')
+#: Further keys of a result (the server's outcome, plus error).
+OUTCOME_KEYS = ('applied', 'dry_run', 'verification', 'reason', 'history',
+                'error')
+VERIFY_HELP = """\
+A verification job never changes the backup's status: it only tells
+whether the backup is whole on its backend. shallow (default) checks the
+metadata, the object list and the sizes; --deep also decompresses every
+block and checks its md5 and sha256.
+
+exit status: 0 when the job was accepted (with --wait: when it passed);
+1 when it failed, the backend was unavailable, or on any error.
+"""
 
 
 def _verification_text(result):
@@ -117,117 +145,352 @@ def _result_line(ref, result):
                                  result.get('to_status'), what)
 
 
-def do_reset_state(client, args, stdout, stderr):
-    """Reset each backup; print one line per backup."""
-    results, failed = [], 0
-    for ref in args.backups:
-        backup_id = None
+def progress_bar(progress, width=30):
+    """Return ``[####------]  40% 1.0/2.5 MiB`` for a job's progress dict.
+
+    :param progress: ``{"bytes_done": int, "bytes_total": int}`` (bytes);
+        a missing or zero total draws an empty bar.
+    """
+    progress = progress or {}
+    done = progress.get('bytes_done') or 0
+    total = progress.get('bytes_total') or 0
+    frac = min(1.0, done / total) if total else 0.0
+    filled = int(round(frac * width))
+    mib = 1024.0 * 1024.0
+    return '[%s%s] %3d%% %.1f/%.1f MiB' % (
+        '#' * filled, '-' * (width - filled), int(frac * 100),
+        done / mib, total / mib)
+
+
+class ResultTextFormatter(formatters_base.ListFormatter):
+    """The ``text`` format of backup-reset-state: one line per backup."""
+
+    def add_argument_group(self, parser):
+        """The format has no options of its own."""
+
+    def emit_list(self, column_names, data, stdout, parsed_args):
+        """Write ``<backup> (<id>): <from> -> <to>: <result>`` lines."""
+        for row in data:
+            result = dict(zip(column_names, row))
+            stdout.write(_result_line(result['backup'], result) + '\n')
+            # NOTE: a line per backup as soon as it is done; the errors
+            # of the others go to stderr in between.
+            stdout.flush()
+
+
+class ClientCommand(command.Command):
+    """Base: the client, and errors as ``ERROR:`` lines with exit 1."""
+
+    #: Text appended to the help; None for none.
+    epilog = None
+
+    def get_epilog(self):
+        """Return the help epilog (the safety rules, or "only reads").
+
+        cliff's own epilog follows (in ``openstack``: which plugin
+        provides the command).
+        """
+        parts = (self.epilog, super().get_epilog())
+        return '\n\n'.join(p for p in parts if p)
+
+    @property
+    def client(self):
+        """The :class:`cinder_backup_reset.client.Client` of the shell."""
+        return self.app.client_manager.backup_reset
+
+    def error(self, text):
+        """Write one ``ERROR: <text>`` line to stderr."""
+        self.app.stderr.write('ERROR: %s\n' % text)
+
+    def _debug(self):
+        options = getattr(self.app, 'options', None)
+        return bool(getattr(options, 'debug', False))
+
+    def run(self, parsed_args):
+        """Run; print client errors as one line and return 1."""
         try:
-            backup_id = client.find(ref)['id']
-            result = dict(client.reset_state(
-                backup_id, args.state, reason=args.reason,
-                expected_status=args.expected_status, dry_run=args.dry_run))
+            return super().run(parsed_args)
         except exceptions.ClientException as exc:
-            failed += 1
-            stderr.write('ERROR: %s: %s\n' % (ref, exc.format()))
-            results.append({'backup': ref, 'backup_id': backup_id,
-                            'result': 'error', 'error': {
-                                'message': exc.message, 'code': exc.code,
-                                'request_id': exc.request_id}})
-            if isinstance(exc, _FATAL):
-                break
-            continue
-        result.setdefault('backup_id', backup_id)
-        ok, result['result'] = _outcome(result)
-        result.update(backup=ref, error=None)
-        failed += 0 if ok else 1
-        results.append(result)
-        if args.format == 'text':
-            stdout.write(_result_line(ref, result) + '\n')
-    if args.format == 'json':
-        stdout.write(json.dumps(results, indent=2, sort_keys=True) + '\n')
-    elif args.format == 'value':
-        output.emit_list(stdout, 'value', RESULT_COLUMNS, results)
-    return 1 if failed else 0
+            self._fail(exc.format())
+        except Exception as exc:
+            self._fail('unexpected %s: %s' % (type(exc).__name__, exc))
+        return 1
+
+    def _fail(self, text):
+        if self._debug():
+            traceback.print_exc(file=self.app.stderr)
+        self.error(text)
+
+    def get_parser(self, prog_name):
+        """Keep the line breaks of the description and the epilog."""
+        parser = super().get_parser(prog_name)
+        parser.formatter_class = argparse.RawDescriptionHelpFormatter
+        return parser
 
 
-def do_list(client, args, stdout, stderr):
-    """List backups (all pages)."""
-    backups = client.list(all_projects=args.all_projects, name=args.name,
-                          status=args.status, limit=args.limit)
-    columns = LIST_COLUMNS + (LONG_COLUMNS if args.long else [])
-    output.emit_list(stdout, args.format, columns, backups)
-    return 0
+class ResetState(ClientCommand, lister.Lister):
+    """Reset the status of stuck backups (verified, audited).
+
+    Reset the status of one or more backups to available or error, by
+    name or ID; one result per backup.
+    """
+
+    epilog = SAFETY_RULES
+
+    @property
+    def formatter_namespace(self):
+        """Our namespace: cliff's list formatters plus ``text``."""
+        return RESET_FORMATTERS
+
+    @property
+    def formatter_default(self):
+        """``text``: one line per backup, as before cliff."""
+        return 'text'
+
+    def get_parser(self, prog_name):
+        """Add --state, --reason, --expected-status, --dry-run, BACKUP."""
+        parser = super().get_parser(prog_name)
+        parser.add_argument(
+            '--state', required=True, choices=STATES,
+            help='New status (required: there is no default for a '
+                 'recovery action).')
+        parser.add_argument('--reason', metavar='<reason>',
+                            help='Why; stored in the status history.')
+        parser.add_argument(
+            '--expected-status', metavar='<status>',
+            help='Refuse (HTTP 409) unless the backup is in this status, '
+                 'e.g. creating.')
+        parser.add_argument(
+            '--dry-run', action='store_true', default=False,
+            help='Check the rules and verify, change nothing.')
+        parser.add_argument('backups', metavar='BACKUP', nargs='+',
+                            help='Name or ID of a backup.')
+        return parser
+
+    def _results(self, parsed_args):
+        """Yield one result dict per backup; errors go to stderr."""
+        self.failed = 0
+        for ref in parsed_args.backups:
+            backup_id = None
+            try:
+                backup_id = self.client.find(ref)['id']
+                result = dict(self.client.reset_state(
+                    backup_id, parsed_args.state, reason=parsed_args.reason,
+                    expected_status=parsed_args.expected_status,
+                    dry_run=parsed_args.dry_run))
+            except exceptions.ClientException as exc:
+                self.failed += 1
+                self.error('%s: %s' % (ref, exc.format()))
+                yield {'backup': ref, 'backup_id': backup_id,
+                       'result': 'error', 'error': {
+                           'message': exc.message, 'code': exc.code,
+                           'request_id': exc.request_id}}
+                if isinstance(exc, FATAL):
+                    return
+                continue
+            result.setdefault('backup_id', backup_id)
+            ok, result['result'] = _outcome(result)
+            result.update(backup=ref, error=None)
+            self.failed += 0 if ok else 1
+            yield result
+
+    def take_action(self, parsed_args):
+        """Return the columns and the (lazy, for text) result rows."""
+        if parsed_args.formatter != 'text':
+            # NOTE: checked before any reset, not after: a typo in -c
+            # must not turn a done reset into an error.
+            output.check_columns(
+                parsed_args, [n for pair in RESULT_COLUMNS for n in pair] +
+                list(OUTCOME_KEYS))
+        results = self._results(parsed_args)
+        if parsed_args.formatter == 'text':
+            # NOTE: the text line is made of fixed fields; -c does not
+            # apply to it. Errors are not rows in text: they are the
+            # ERROR lines on stderr.
+            parsed_args.columns = []
+            rows = (tuple(r.get(k) for k in TEXT_KEYS) for r in results
+                    if r['result'] != 'error')
+            return TEXT_KEYS, rows
+        return output.list_columns(parsed_args, RESULT_COLUMNS,
+                                   list(results))
+
+    @property
+    def need_sort_by_cliff(self):
+        """Keep the order of the arguments unless --sort-column asks."""
+        return True
+
+    def run(self, parsed_args):
+        """Exit 1 when any backup was not reset (or would not be)."""
+        self.failed = 0
+        code = super().run(parsed_args)
+        return code or (1 if self.failed else 0)
 
 
-def do_show(client, args, stdout, stderr):
-    """Show one backup."""
-    backup = client.find(args.backup)
-    output.emit_one(stdout, args.format, backup, hidden=('links',))
-    return 0
+class ListBackups(ClientCommand, lister.Lister):
+    """List backups.
+
+    List backups, following every page of results.
+    """
+
+    epilog = READ_ONLY
+
+    def get_parser(self, prog_name):
+        """Add the filters and --long."""
+        parser = super().get_parser(prog_name)
+        parser.add_argument(
+            '--all-projects', action='store_true', default=False,
+            help='Backups of every project (admin only).')
+        parser.add_argument('--name', metavar='<name>',
+                            help='Filter by name.')
+        parser.add_argument(
+            '--status', metavar='<status>',
+            help='Filter by status, e.g. creating or restoring.')
+        parser.add_argument('--limit', metavar='<n>', type=int,
+                            help='Show at most this many backups.')
+        parser.add_argument(
+            '--long', action='store_true', default=False,
+            help='Also show fail reason, zone, creation time.')
+        return parser
+
+    def take_action(self, parsed_args):
+        """Return the backup columns and rows (all pages)."""
+        backups = self.client.list(
+            all_projects=parsed_args.all_projects, name=parsed_args.name,
+            status=parsed_args.status, limit=parsed_args.limit)
+        columns = LIST_COLUMNS + (LONG_COLUMNS if parsed_args.long else [])
+        return output.list_columns(parsed_args, columns, backups)
 
 
-def do_status_history(client, args, stdout, stderr):
-    """Show the status history of one backup."""
-    backup = client.find(args.backup)
-    entries = client.status_history(backup['id'])
-    output.emit_list(stdout, args.format, HISTORY_COLUMNS, entries)
-    return 0
+class ShowBackup(ClientCommand, show.ShowOne):
+    """Show a backup.
+
+    Show every field of one backup (by name or ID).
+    """
+
+    epilog = READ_ONLY
+
+    def get_parser(self, prog_name):
+        """Add BACKUP."""
+        parser = super().get_parser(prog_name)
+        parser.add_argument('backup', metavar='BACKUP', help='Name or ID.')
+        return parser
+
+    def take_action(self, parsed_args):
+        """Return the backup's fields (``links`` only in json/yaml)."""
+        backup = self.client.find(parsed_args.backup)
+        return output.show_columns(parsed_args, backup, hidden=('links',))
 
 
-def register(subparsers):
-    """Add every subcommand to an argparse ``subparsers`` object."""
-    raw = argparse.RawDescriptionHelpFormatter
+class StatusHistory(ClientCommand, lister.Lister):
+    """Show the status history of a backup.
 
-    p = subparsers.add_parser(
-        'backup-reset-state', formatter_class=raw, epilog=SAFETY_RULES,
-        help='Reset the status of stuck backups (verified, audited).',
-        description='Reset the status of one or more backups to available\n'
-                    'or error, by name or ID; one result line per backup.')
-    p.add_argument('--state', required=True, choices=STATES,
-                   help='New status (required: there is no default for a '
-                        'recovery action).')
-    p.add_argument('--reason', metavar='<reason>',
-                   help='Why; stored in the status history.')
-    p.add_argument('--expected-status', metavar='<status>',
-                   help='Refuse (HTTP 409) unless the backup is in this '
-                        'status, e.g. creating.')
-    p.add_argument('--dry-run', action='store_true', default=False,
-                   help='Check the rules and verify, change nothing.')
-    p.add_argument('backups', metavar='BACKUP', nargs='+',
-                   help='Name or ID of a backup.')
-    _add_format(p, choices=('text', 'json', 'value'), default='text')
-    p.set_defaults(func=do_reset_state)
+    Show who changed the status of a backup, when, from what to what,
+    why, and whether it was verified; newest first. Use -f json for the
+    verification evidence.
+    """
 
-    p = subparsers.add_parser(
-        'backup-list', epilog=READ_ONLY, help='List backups.',
-        description='List backups, following every page of results.')
-    p.add_argument('--all-projects', action='store_true', default=False,
-                   help='Backups of every project (admin only).')
-    p.add_argument('--name', metavar='<name>', help='Filter by name.')
-    p.add_argument('--status', metavar='<status>',
-                   help='Filter by status, e.g. creating or restoring.')
-    p.add_argument('--limit', metavar='<n>', type=int,
-                   help='Show at most this many backups.')
-    p.add_argument('--long', action='store_true', default=False,
-                   help='Also show fail reason, zone, creation time.')
-    _add_format(p)
-    p.set_defaults(func=do_list)
+    epilog = READ_ONLY
 
-    p = subparsers.add_parser(
-        'backup-show', epilog=READ_ONLY, help='Show a backup.',
-        description='Show every field of one backup (by name or ID).')
-    p.add_argument('backup', metavar='BACKUP', help='Name or ID.')
-    _add_format(p)
-    p.set_defaults(func=do_show)
+    def get_parser(self, prog_name):
+        """Add BACKUP."""
+        parser = super().get_parser(prog_name)
+        parser.add_argument('backup', metavar='BACKUP', help='Name or ID.')
+        return parser
 
-    p = subparsers.add_parser(
-        'backup-status-history', epilog=READ_ONLY,
-        help='Show the status history of a backup.',
-        description='Show who changed the status of a backup, when, from '
-                    'what to what, why, and whether it was verified; '
-                    'newest first. Use -f json for the verification '
-                    'evidence.')
-    p.add_argument('backup', metavar='BACKUP', help='Name or ID.')
-    _add_format(p)
-    p.set_defaults(func=do_status_history)
+    @property
+    def need_sort_by_cliff(self):
+        """The server's order (newest first) unless --sort-column."""
+        return True
+
+    def take_action(self, parsed_args):
+        """Return the history columns and rows."""
+        backup = self.client.find(parsed_args.backup)
+        entries = self.client.status_history(backup['id'])
+        return output.list_columns(parsed_args, HISTORY_COLUMNS, entries)
+
+
+class Verify(ClientCommand, show.ShowOne):
+    """Verify a backup on its backend (changes nothing).
+
+    Start a verification job for one backup (by name or ID) and show it;
+    with --wait, follow it to the end with a progress bar on stderr.
+    """
+
+    epilog = VERIFY_HELP
+
+    def get_parser(self, prog_name):
+        """Add --deep, --wait, --poll-interval, --wait-timeout, BACKUP."""
+        parser = super().get_parser(prog_name)
+        parser.add_argument(
+            '--deep', action='store_true', default=False,
+            help='Decompress and checksum every block (slow) instead of '
+                 'the shallow check.')
+        parser.add_argument(
+            '--wait', action='store_true', default=False,
+            help='Wait until the job has passed, failed or found the '
+                 'backend unavailable; exit 1 unless it passed.')
+        parser.add_argument(
+            '--poll-interval', metavar='<seconds>', type=float,
+            default=2.0, help='With --wait: seconds between polls '
+                              '(default: 2).')
+        parser.add_argument(
+            '--wait-timeout', metavar='<seconds>', type=float,
+            help='With --wait: give up after this many seconds (the job '
+                 'goes on on the server).')
+        parser.add_argument('backup', metavar='BACKUP', help='Name or ID.')
+        return parser
+
+    def _draw(self, job):
+        if self._tty:
+            self.app.stderr.write('\r%s %s' % (
+                progress_bar(job.get('progress')), job.get('status')))
+            self.app.stderr.flush()
+
+    def take_action(self, parsed_args):
+        """Start the job (and wait); return its fields."""
+        self.verdict = None
+        backup = self.client.find(parsed_args.backup)
+        level = (client_lib.LEVEL_DEEP if parsed_args.deep
+                 else client_lib.LEVEL_SHALLOW)
+        job = self.client.verify(backup['id'], level=level)
+        if parsed_args.wait:
+            isatty = getattr(self.app.stderr, 'isatty', None)
+            self._tty = bool(isatty and isatty())
+            self._draw(job)
+            try:
+                job = self.client.wait_for_verification(
+                    job, interval=parsed_args.poll_interval,
+                    timeout=parsed_args.wait_timeout, callback=self._draw)
+            finally:
+                if self._tty:
+                    self.app.stderr.write('\n')
+            if job.get('status') != 'passed':
+                self.verdict = 'Verification %s of backup %s %s: %s' % (
+                    job.get('id'), parsed_args.backup, job.get('status'),
+                    job.get('reason') or 'no reason given')
+        return output.show_columns(parsed_args, job)
+
+    def run(self, parsed_args):
+        """Exit 1 when a waited-for job did not pass."""
+        self.verdict = None
+        code = super().run(parsed_args)
+        if code == 0 and self.verdict:
+            self.error(self.verdict)
+            return 1
+        return code
+
+
+#: The standalone shell's command names.
+COMMANDS = {
+    'backup-reset-state': ResetState,
+    'backup-list': ListBackups,
+    'backup-show': ShowBackup,
+    'backup-status-history': StatusHistory,
+    'backup-verify': Verify,
+}
+
+
+def register(command_manager):
+    """Add every command to a cliff ``CommandManager``."""
+    for name, factory in COMMANDS.items():
+        command_manager.add_command(name, factory)

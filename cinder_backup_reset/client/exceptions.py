@@ -83,6 +83,12 @@ class NoUniqueMatch(ClientException):
     message = 'More than one backup matches'
 
 
+class VerificationTimeout(ClientException):
+    """A verification job did not finish within the time waited for."""
+
+    message = 'Verification did not finish in time'
+
+
 class HttpError(ClientException):
     """Base class of errors answered by the server with an HTTP status."""
 
@@ -188,10 +194,18 @@ def request_id_from_headers(headers):
     return None
 
 
-def _message_from_body(body):
-    # NOTE: Cinder faults are {"<faultName>": {"code": N, "message": M}};
-    # a route mismatch answers webob's {"code": "404 Not Found",
-    # "message": M, "title": T}. Accept both, as cinderclient does.
+def fault_message(body):
+    """Return the message of a Cinder fault body, or None.
+
+    :param body: a decoded JSON body. Cinder faults are
+        ``{"<faultName>": {"code": N, "message": M}}``; keystone answers
+        ``{"error": {...}}`` in the same shape; a route mismatch answers
+        webob's ``{"code": "404 Not Found", "message": M, "title": T}``.
+    """
+    # NOTE: keystoneauth's from_response() understands keystone's and the
+    # API SIG's error shapes but not Cinder's fault (it says "Unrecognized
+    # schema in response body."), so the fault's message is read here,
+    # from the response keystoneauth attaches to its HttpError.
     if not isinstance(body, dict):
         return None
     if len(body) == 1:
@@ -203,26 +217,36 @@ def _message_from_body(body):
     return None
 
 
-def from_response(response, method=None, url=None):
-    """Build the typed exception for an error response.
+def _bare_message(exc):
+    # NOTE: keystoneauth's HttpError.message already ends with its own
+    # " (HTTP <code>) (Request-ID: <id>)"; format() adds ours.
+    text = str(exc.message or '')
+    marker = ' (HTTP %s)' % exc.http_status
+    return text.split(marker)[0] if marker in text else text
 
-    :param response: a ``requests.Response`` with a status >= 400.
-    :returns: an instance of a :class:`HttpError` subclass.
-    """
-    status = response.status_code
-    message = None
+
+def _http_message(exc):
+    response = exc.response
+    if response is None:
+        return _bare_message(exc)
     try:
-        message = _message_from_body(response.json())
+        message = fault_message(response.json())
     except ValueError:
-        pass
+        message = None
     if not message:
         # NOTE: a proxy or a bare WSGI error may answer text or nothing;
         # the start of the text still helps more than a bare status.
-        message = (response.text or '').strip()[:200] or response.reason
-    cls = class_for_status(status)
-    return cls(message=message, code=status,
-               request_id=request_id_from_headers(response.headers),
-               url=url or response.url, method=method)
+        message = ((response.text or '').strip()[:200] or response.reason
+                   or _bare_message(exc))
+    return message
+
+
+def _request_id(exc):
+    if exc.request_id:
+        return exc.request_id
+    if exc.response is not None:
+        return request_id_from_headers(exc.response.headers)
+    return None
 
 
 def _short_connection_error(text):
@@ -240,14 +264,21 @@ def _short_connection_error(text):
 def from_keystoneauth(exc):
     """Translate a keystoneauth1 exception into a :class:`ClientException`.
 
-    keystoneauth raises on its own for connection problems, catalog
-    lookups and failed authentication requests (the token request does not
-    honour ``raise_exc=False``).
+    Every request goes through keystoneauth, which raises
+    ``keystoneauth1.exceptions.HttpError`` (and its subclasses) for any
+    answer >= 400, ``ConnectFailure``/``ConnectTimeout``/``SSLError`` when
+    the endpoint cannot be reached, ``EndpointNotFound`` when the catalog
+    has no block-storage endpoint, and auth plugin errors.
+
+    :param exc: a ``keystoneauth1.exceptions.ClientException``.
+    :returns: the :class:`ClientException` subclass instance that says
+        the same thing: HTTP errors carry Cinder's fault message, the
+        status and the request id.
     """
     if isinstance(exc, ks_exc.HttpError):
         cls = class_for_status(exc.http_status)
-        return cls(message=exc.message, code=exc.http_status,
-                   request_id=exc.request_id, url=exc.url,
+        return cls(message=_http_message(exc), code=exc.http_status,
+                   request_id=_request_id(exc), url=exc.url,
                    method=exc.method)
     if isinstance(exc, ks_exc.ConnectionError):
         return ConnectionFailed(message=_short_connection_error(str(exc)))

@@ -10,24 +10,33 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""The ``cinder-backup-reset`` command.
+"""The ``cinder-backup-reset`` command, a cliff application.
 
 ``main(argv)`` returns the exit code instead of exiting, so tests and
 scripts can call it directly or run it in a subprocess.
 
-NOTE: plain argparse plus ``keystoneauth1.loading`` rather than cliff:
-four commands do not need a plugin framework, and it keeps the runtime
-dependencies to keystoneauth1 and oslo.*.
+The global options are cliff's (``--debug``, ``-v``, ``-q``,
+``--log-file``) plus keystoneauth1's session, auth and adapter options
+(``keystoneauth1.loading``), so every keystone plugin and this project's
+``noauth`` work as before. The commands are those of :mod:`.commands`,
+shared with the openstackclient plugin (:mod:`.osc`).
+
+NOTE: not osc-lib's ``OpenStackShell``: it resolves auth through
+openstacksdk's cloud config, where ``--os-auth-type noauth`` is
+python-cinderclient's plugin (it appends the project id to the endpoint)
+and missing options are reported differently; the documented noauth
+usage and messages of this command would change.
 """
 
 import argparse
-import logging
 import os
 import sys
-import traceback
 
+from cliff import app
+from cliff import commandmanager
 from keystoneauth1 import exceptions as ks_exc
 from keystoneauth1 import loading
+from osc_lib import utils as osc_utils
 
 from cinder_backup_reset import client as client_lib
 from cinder_backup_reset.client import commands
@@ -90,53 +99,111 @@ def _register_adapter(parser, auth_loader):
     if 'endpoint' not in plugin_opts:
         group.add_argument(
             '--os-endpoint', '--os-endpoint-override', metavar='<url>',
-            default=(os.environ.get('OS_ENDPOINT') or
-                     os.environ.get('OS_ENDPOINT_OVERRIDE')),
+            default=osc_utils.env('OS_ENDPOINT', 'OS_ENDPOINT_OVERRIDE',
+                                  default=None),
             help='Use this API base URL instead of the service catalog, '
                  'e.g. http://127.0.0.1:8776/v3. Env: OS_ENDPOINT.')
     group.add_argument(
         '--os-service-type', metavar='<type>',
-        default=os.environ.get('OS_SERVICE_TYPE', client_lib.SERVICE_TYPE),
+        default=osc_utils.env('OS_SERVICE_TYPE',
+                              default=client_lib.SERVICE_TYPE),
         help='Catalog service type (default: block-storage; volumev3 and '
              'volume also match). Env: OS_SERVICE_TYPE.')
     group.add_argument(
         '--os-service-name', metavar='<name>',
-        default=os.environ.get('OS_SERVICE_NAME'),
+        default=osc_utils.env('OS_SERVICE_NAME', default=None),
         help='Catalog service name. Env: OS_SERVICE_NAME.')
     group.add_argument(
         '--os-interface', metavar='<interface>',
-        default=os.environ.get('OS_INTERFACE', 'public'),
+        default=osc_utils.env('OS_INTERFACE', default='public'),
         help='Catalog interface: public, internal or admin (default: '
              'public). Env: OS_INTERFACE.')
     group.add_argument(
         '--os-region-name', metavar='<region>',
-        default=os.environ.get('OS_REGION_NAME'),
+        default=osc_utils.env('OS_REGION_NAME', default=None),
         help='Catalog region. Env: OS_REGION_NAME.')
 
 
+class ClientManager(object):
+    """Make the API client on first use, like openstackclient's.
+
+    :param options: the parsed global options (argparse namespace).
+    """
+
+    def __init__(self, options):
+        self.options = options
+        self._client = None
+
+    @property
+    def backup_reset(self):
+        """The :class:`~cinder_backup_reset.client.Client`."""
+        if self._client is None:
+            self._client = make_client(self.options)
+        return self._client
+
+
+class BackupResetApp(app.App):
+    """The cliff application behind ``cinder-backup-reset``.
+
+    :param argv: the command line; the auth options added to the parser
+        depend on the ``--os-auth-type`` it (or the environment) names.
+    """
+
+    NAME = 'cinder-backup-reset'
+    #: Warnings only, unless -v or --debug.
+    DEFAULT_VERBOSE_LEVEL = 0
+    CONSOLE_MESSAGE_FORMAT = '%(levelname)s %(name)s: %(message)s'
+
+    def __init__(self, argv, stdin=None, stdout=None, stderr=None):
+        self.argv = list(argv)
+        manager = commandmanager.CommandManager('cinder_backup_reset.cli')
+        commands.register(manager)
+        super().__init__(
+            description=DESCRIPTION,
+            version=version.version_info.version_string(),
+            command_manager=manager, stdin=stdin, stdout=stdout,
+            stderr=stderr, deferred_help=True)
+        self.client_manager = None
+
+    def build_option_parser(self, description, version,
+                            argparse_kwargs=None):
+        """cliff's global options plus keystoneauth's."""
+        kwargs = dict(argparse_kwargs or {})
+        kwargs.setdefault('formatter_class',
+                          argparse.RawDescriptionHelpFormatter)
+        parser = super().build_option_parser(description, version, kwargs)
+        loading.register_session_argparse_arguments(parser)
+        auth_loader = _register_auth(parser, self.argv)
+        _register_adapter(parser, auth_loader)
+        return parser
+
+    def configure_logging(self):
+        """--debug also logs every HTTP request (keystoneauth, DEBUG)."""
+        if self.options.debug:
+            self.options.verbose_level = 2
+        super().configure_logging()
+
+    def initialize_app(self, argv):
+        """Prepare the client manager (the client is made on first use)."""
+        self.client_manager = ClientManager(self.options)
+
+    def interact(self):
+        """No interactive mode: a command is required (exit 2)."""
+        self.parser.error('a command is required; see '
+                          'cinder-backup-reset --help')
+
+
 def build_parser(argv):
-    """Return the argument parser; auth options depend on argv/env."""
-    parser = argparse.ArgumentParser(
-        prog='cinder-backup-reset', description=DESCRIPTION,
-        formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument(
-        '--version', action='version',
-        version=version.version_info.version_string())
-    parser.add_argument(
-        '--debug', action='store_true', default=False,
-        help='Log HTTP requests and responses and show tracebacks.')
-    loading.register_session_argparse_arguments(parser)
-    auth_loader = _register_auth(parser, argv)
-    _register_adapter(parser, auth_loader)
-    subparsers = parser.add_subparsers(
-        dest='command', metavar='<command>', title='commands')
-    subparsers.required = True
-    commands.register(subparsers)
-    return parser
+    """Return the global argument parser; auth options depend on argv."""
+    return BackupResetApp(argv).parser
 
 
 def make_client(args):
-    """Build a :class:`~cinder_backup_reset.client.Client` from options."""
+    """Build a :class:`~cinder_backup_reset.client.Client` from options.
+
+    :param args: the parsed global options.
+    :raises AuthPluginError: the auth plugin lacks options.
+    """
     if args.os_auth_type in noauth.NAMES:
         args.os_auth_type = noauth.NoAuthLoader()
     try:
@@ -151,45 +218,21 @@ def make_client(args):
         interface=args.os_interface, region_name=args.os_region_name)
 
 
-def _setup_logging(debug):
-    # NOTE: keystoneauth logs every request and response (tokens hashed)
-    # at DEBUG; that is what --debug is for. Otherwise only warnings.
-    logging.basicConfig(
-        stream=sys.stderr, format='%(levelname)s %(name)s: %(message)s',
-        level=logging.DEBUG if debug else logging.WARNING)
-
-
 def main(argv=None):
     """Run the command; return the exit code (0 ok, 1 error, 2 usage)."""
     argv = sys.argv[1:] if argv is None else list(argv)
     try:
-        parser = build_parser(argv)
-        args = parser.parse_args(argv)
+        return BackupResetApp(argv).run(argv)
     except SystemExit as exc:
-        # NOTE: --help, --version and usage errors end here (0 or 2).
+        # NOTE: --help (None or 0), --version and usage errors (2) end
+        # here.
+        if exc.code is None:
+            return 0
         return exc.code if isinstance(exc.code, int) else 1
     except ks_exc.ClientException as exc:
+        # NOTE: an unknown --os-auth-type fails while the parser is built.
         sys.stderr.write('ERROR: %s\n'
                          % exceptions.from_keystoneauth(exc).format())
-        return 1
-    debug = args.debug
-    _setup_logging(debug)
-    try:
-        api = make_client(args)
-        return args.func(api, args, sys.stdout, sys.stderr)
-    except exceptions.ClientException as exc:
-        if debug:
-            traceback.print_exc(file=sys.stderr)
-        sys.stderr.write('ERROR: %s\n' % exc.format())
-        return 1
-    except KeyboardInterrupt:
-        sys.stderr.write('Interrupted.\n')
-        return 130
-    except Exception as exc:
-        if debug:
-            traceback.print_exc(file=sys.stderr)
-        sys.stderr.write('ERROR: unexpected %s: %s\n'
-                         % (type(exc).__name__, exc))
         return 1
 
 

@@ -6,7 +6,11 @@ slow client ties up one thread, not a worker; keep-alive connections wait
 in a poller, not a thread; request line and header limits; graceful
 SIGTERM (in-flight requests finish within graceful_shutdown_timeout). It
 needs no eventlet, which oslo.service's WSGI server did and which is now
-deprecated.
+deprecated. Only gunicorn's public settings are used: a client that
+trickles its request head or body holds a thread until it is done, so
+an API exposed to untrusted clients sits behind a reverse proxy with
+request timeouts (doc/source/admin/reliability.rst), as any OpenStack
+API does.
 """
 
 import sys
@@ -17,7 +21,6 @@ from oslo_db import exception as db_exc
 from oslo_log import log as logging
 from sqlalchemy import exc as sa_exc
 
-from cinder_backup_reset.cmd import worker
 from cinder_backup_reset.db import api as db_api
 from cinder_backup_reset import exception
 from cinder_backup_reset import service
@@ -33,9 +36,10 @@ def gunicorn_options(conf):
         'bind': ['%s:%d' % (_host(conf.osapi_volume_listen),
                             conf.osapi_volume_listen_port)],
         'workers': conf.osapi_volume_workers,
-        # NOTE: gthread, but request heads are read by the event loop, so
-        # slow clients never hold a thread (see cmd/worker.py).
-        'worker_class': 'cinder_backup_reset.cmd.worker.HeadFirstThreadWorker',
+        # NOTE: a connection that sends nothing is handed back to the
+        # worker's poller after a few seconds, so silent clients hold no
+        # thread; idle keep-alive connections wait there too.
+        'worker_class': 'gthread',
         'threads': conf.wsgi_default_pool_size,
         'keepalive': conf.client_socket_timeout if conf.wsgi_keep_alive
         else 0,
@@ -56,12 +60,6 @@ def gunicorn_options(conf):
         # default; an API service has no use for it.
         'control_socket_disable': True,
     }
-
-
-def configure_worker(conf):
-    """Give the worker class its client time limits (before forking)."""
-    worker.HeadFirstThreadWorker.head_timeout = conf.client_header_timeout
-    worker.HeadFirstThreadWorker.io_timeout = conf.client_socket_timeout
 
 
 def _host(address):
@@ -109,7 +107,6 @@ def main(argv=None):
         LOG.error('Cannot start the API: %s', problem)
         return 1
     options = gunicorn_options(CONF)
-    configure_worker(CONF)
     LOG.info('Serving the API on %s with %d worker(s) of %d thread(s)',
              options['bind'][0], options['workers'], options['threads'])
     APIServer(application, options).run()

@@ -50,17 +50,21 @@ api_opts = [
     cfg.IntOpt('client_socket_timeout',
                default=900,
                min=1,
-               help='Seconds an idle keep-alive connection, or a client that '
-                    'stops sending mid-request, is kept before it is closed.'),
+               help='Seconds an idle keep-alive connection is kept before '
+                    'it is closed. A client that trickles its request holds '
+                    'a thread until it is done: expose the API to untrusted '
+                    'networks only behind a reverse proxy with request '
+                    'timeouts (see the reliability guide).'),
     cfg.IntOpt('client_header_timeout',
                default=20,
                min=1,
-               help='Seconds a client has to send a complete request line '
-                    'and headers, on a new or a kept-alive connection. The '
-                    'worker collects request heads in its event loop, so a '
-                    'slow or stalled client never holds one of its '
-                    'wsgi_default_pool_size threads; one that is too slow '
-                    'is disconnected.'),
+               deprecated_for_removal=True,
+               deprecated_reason='The API server no longer reads request '
+                                 'heads itself; a reverse proxy\'s request '
+                                 'timeout (nginx client_header_timeout, '
+                                 'HAProxy timeout http-request, Apache '
+                                 'mod_reqtimeout) bounds slow clients.',
+               help='Has no effect.'),
     cfg.IntOpt('max_header_line',
                default=16384,
                min=1024,

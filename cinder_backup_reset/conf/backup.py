@@ -45,6 +45,21 @@ backup_opts = [
                         'zstd'],
                help='Compression of backup data objects. "gzip" means zlib '
                     'format, as in Cinder.'),
+    cfg.IntOpt('verify_timeout',
+               default=30,
+               min=1,
+               help='Seconds a reset waits for the verification of a '
+                    'backup (shallow: metadata, object list, sizes, the '
+                    'chain) before it answers 503 and changes nothing. A '
+                    'hung NFS share or disk never holds a request longer '
+                    'than this.'),
+    cfg.IntOpt('verify_workers',
+               default=4,
+               min=1,
+               help='Verifications one API process runs at once. A '
+                    'verification stuck on a hung backend keeps its worker '
+                    'until the backend answers; when all are stuck, '
+                    'further resets wait verify_timeout and answer 503.'),
 ]
 
 

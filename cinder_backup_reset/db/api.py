@@ -8,13 +8,16 @@ simply not found.
 
 import contextlib
 import datetime
+import functools
 import re
+import warnings
 
 from oslo_db import api as oslo_db_api
 from oslo_db import exception as db_exc
+from oslo_db import options as db_options
 from oslo_db.sqlalchemy import enginefacade
-from oslo_db.sqlalchemy import exc_filters
 from oslo_db.sqlalchemy import utils as sqlalchemyutils
+from oslo_db import warning as db_warning
 from oslo_log import log as logging
 from oslo_serialization import jsonutils
 from oslo_utils import timeutils
@@ -22,7 +25,6 @@ from oslo_utils import uuidutils
 import sqlalchemy as sa
 
 from cinder_backup_reset.db import models
-from cinder_backup_reset.db import pool
 from cinder_backup_reset.db import sqlite
 from cinder_backup_reset import exception
 
@@ -39,7 +41,8 @@ FAIL_REASON_MAX = 255
 #: >= 14 words a refused connection "connection to server at ...
 #: failed", while oslo.db's filter looks for "could not connect to
 #: server" and re-raises anything else as a bare OperationalError, which
-#: the API could only answer with a 500.
+#: the API could only answer with a 500. doc/source/contributor/
+#: upstream.rst proposes the pattern to oslo.db.
 _PG_CONNECTION_LOST = re.compile(
     r'connection to server (?:at|on) .* failed|could not connect to server|'
     r'server closed the connection unexpectedly|no connection to the server|'
@@ -120,52 +123,75 @@ def check_connection(connection):
 def tune_engine(engine):
     """What the service adds to each engine oslo.db creates.
 
-    Its connection-error translation, the SQLite tuning and the server
-    pools' ping and reset (db/pool.py). The engine facade runs this on every
-    engine; the test fixtures run it on theirs, so that tests use the
-    engines the service uses.
+    The SQLite file's journal mode (db/sqlite.py), through SQLAlchemy's
+    public ``connect`` event. The engine facade runs this on every engine;
+    the test fixtures run it on theirs, so that tests use the engines the
+    service uses.
     """
-    _listen_connection_errors(engine)
     sqlite.tune(engine)
-    pool.install(engine)
 
 
-def _listen_connection_errors(engine):
-    # NOTE: ours must run before oslo.db's handler, which re-raises what it
-    # does not recognise and so ends the chain. SQLAlchemy 2 ignores
-    # insert=True for handle_error (a dialect-level event), so take
-    # oslo.db's handler out and put it back after ours.
-    if sa.event.contains(engine, 'handle_error', _connection_error):
-        return
-    theirs = exc_filters.handler
-    had = sa.event.contains(engine, 'handle_error', theirs)
-    if had:
-        sa.event.remove(engine, 'handle_error', theirs)
-    sa.event.listen(engine, 'handle_error', _connection_error)
-    if had:
-        sa.event.listen(engine, 'handle_error', theirs, retval=True)
+@contextlib.contextmanager
+def _connection_errors():
+    """Raise DBConnectionError for a PostgreSQL server that is gone.
+
+    NOTE: oslo.db re-raises an OperationalError it does not recognise as
+    it is; this recognises the server's and libpq's wordings of "there is
+    no server" (_PG_CONNECTION_LOST) after oslo.db has had its say, so the
+    API answers 503 instead of 500.
+    """
+    try:
+        yield
+    except sa.exc.OperationalError as exc:
+        if _is_pg_connection_lost(exc):
+            raise db_exc.DBConnectionError(exc) from exc
+        raise
 
 
-def _connection_error(ctx):
-    """Raise DBConnectionError for a PostgreSQL server that is gone."""
-    if (ctx.engine is not None and ctx.engine.dialect.name == 'postgresql'
-            and isinstance(ctx.sqlalchemy_exception, sa.exc.OperationalError)
-            and _PG_CONNECTION_LOST.search(str(ctx.original_exception))):
-        # NOTE: and drop the connection from the pool.
-        ctx.is_disconnect = True
-        raise db_exc.DBConnectionError(ctx.sqlalchemy_exception)
+def _is_pg_connection_lost(exc):
+    dbapi_error = exc.orig
+    return (dbapi_error is not None and
+            type(dbapi_error).__module__.split('.')[0] in ('psycopg2',
+                                                           'psycopg') and
+            _PG_CONNECTION_LOST.search(str(dbapi_error)) is not None)
+
+
+def _translate_connection_errors(fn):
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with _connection_errors():
+            return fn(*args, **kwargs)
+    return wrapper
+
+
+def facade_options():
+    """The ``[database]`` option names oslo.db's engine facade accepts.
+
+    NOTE: asked of oslo.db itself, through its public interface: a new
+    transaction context's ``configure()`` warns NotSupportedWarning for a
+    key it does not accept, and oslo.db's own ``list_opts()`` names every
+    option it registers in ``[database]``. So an option oslo.db adds
+    reaches the facade without a change here, and one it retires is
+    dropped instead of warned about on every start.
+    """
+    names = set()
+    for _group, opts in db_options.list_opts():
+        for opt in opts:
+            probe = enginefacade.transaction_context()
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter('always')
+                probe.configure(**{opt.dest: opt.default})
+            if not any(issubclass(w.category, db_warning.NotSupportedWarning)
+                       for w in caught):
+                names.add(opt.dest)
+    return frozenset(names)
 
 
 def _db_conf(conf):
-    values = dict(conf.database.items())
-    # NOTE: options oslo.db's engine facade does not accept.
-    for key in ('backend', 'use_tpool', 'db_inc_retry_interval',
-                'db_max_retries', 'db_max_retry_interval',
-                'db_retry_interval', 'use_db_reconnect', 'slave_connection',
-                'mysql_wsrep_sync_wait', 'asyncio_connection',
-                'asyncio_slave_connection'):
-        values.pop(key, None)
-    return values
+    """``conf.database`` as keyword arguments of the facade's configure()."""
+    accepted = facade_options()
+    return {key: value for key, value in conf.database.items()
+            if key in accepted}
 
 
 def get_engine():
@@ -209,6 +235,7 @@ _GET_ROW_OF_PROJECT = _GET_ROW.where(
     _BACKUPS.c.project_id == sa.bindparam('project_id'))
 
 
+@_translate_connection_errors
 def backup_get(context, backup_id, with_metadata=True):
     """Return the backup, or raise BackupNotFound.
 
@@ -217,6 +244,10 @@ def backup_get(context, backup_id, with_metadata=True):
     ``metadata_items``; ``with_metadata=False`` returns a read-only row of
     the ``backups`` columns (attribute access, no ``metadata_items``),
     which is what the reset path and the status history need.
+
+    :raises BackupNotFound: no such backup (for this context).
+    :raises oslo_db.exception.DBConnectionError: the database is
+        unreachable.
     """
     if with_metadata:
         return _backup_get_orm(context, backup_id)
@@ -232,80 +263,20 @@ def _backup_get_orm(context, backup_id):
     return backup
 
 
-def _backup_get_row(context, backup_id):
-    conn = getattr(context, '_reset_connection', None)
-    if conn is None:
-        return _backup_get_row_facade(context, backup_id)
-    try:
-        row = _select_row(conn, context, backup_id)
-    except db_exc.DBConnectionError:
-        # NOTE: the scope's connection was not pinged (db/pool.py): the
-        # server may have dropped it since its last use. Nothing has been
-        # written yet; read again on a new connection, which is pinged.
-        LOG.info('Pooled database connection lost; reading backup %s '
-                 'again on a new one.', backup_id)
-        conn.close()
-        conn = context._reset_connection = get_engine().connect()
-        row = _select_row(conn, context, backup_id)
-    if conn.dialect.name == 'sqlite':
-        # NOTE: a WAL snapshot that began before another connection's
-        # commit cannot become a write transaction (SQLITE_BUSY_SNAPSHOT,
-        # not waited for): end the read before the reset writes.
-        conn.commit()
-    return row
-
-
 @main_context_manager.reader.connection
-def _backup_get_row_facade(context, backup_id):
-    return _select_row(context.connection, context, backup_id)
-
-
-def _select_row(conn, context, backup_id):
+def _backup_get_row(context, backup_id):
     if context.is_admin:
         statement, params = _GET_ROW, {'backup_id': backup_id}
     else:
         statement, params = _GET_ROW_OF_PROJECT, {
             'backup_id': backup_id, 'project_id': context.project_id}
-    row = conn.execute(statement, params).first()
+    row = context.connection.execute(statement, params).first()
     if row is None:
         raise exception.BackupNotFound(backup_id=backup_id)
     return row
 
 
-@contextlib.contextmanager
-def backup_reset_scope(context):
-    """One pooled connection for a reset's read and its compare-and-swap.
-
-    Inside the scope, backup_get(with_metadata=False) and
-    backup_conditional_update use that connection; the CAS commits and
-    hands the connection back to the pool at once, so nothing that
-    follows it (notifications) holds it.
-
-    NOTE: each checkout costs a ping and each check-in a ROLLBACK, round
-    trips to MySQL and PostgreSQL that were a third of a reset's; this
-    connection is not pinged and, on MySQL, not rolled back after its
-    commit (db/pool.py). On MySQL and PostgreSQL the read and the write
-    share one transaction:
-    a plain SELECT takes no lock, and the UPDATE's ``WHERE status =
-    :seen`` is evaluated against the latest committed row (InnoDB's
-    locking read, PostgreSQL's READ COMMITTED re-check), so the
-    compare-and-swap is exactly as strict as in two transactions.
-    """
-    if getattr(context, '_reset_connection', None) is not None:
-        yield
-        return
-    with pool.unpinged():
-        context._reset_connection = get_engine().connect()
-    try:
-        yield
-    finally:
-        # NOTE: the CAS has closed it already, unless the scope ended
-        # before writing; the read may have replaced it.
-        conn, context._reset_connection = context._reset_connection, None
-        if conn is not None:
-            conn.close()
-
-
+@_translate_connection_errors
 @main_context_manager.reader
 def backup_get_parent(context, parent_id):
     """The parent of an incremental backup, even if soft-deleted.
@@ -349,6 +320,7 @@ def backup_get_all(context, filters=None, marker=None, limit=None,
     return query.all()
 
 
+@_translate_connection_errors
 @main_context_manager.writer
 def backup_create(context, values):
     """Create a backup row (used by the posix writer and by tests)."""
@@ -365,13 +337,19 @@ def backup_create(context, values):
     return backup
 
 
+@_translate_connection_errors
 @oslo_db_api.wrap_db_retry(max_retries=5, retry_on_deadlock=True)
-@main_context_manager.writer
 def backup_update(context, backup_id, values, metadata=None):
     """Update descriptive fields and replace metadata; never the status.
 
     Returns the updated backup (with its metadata).
     """
+    with sqlite.write_lock(get_engine()):
+        return _backup_update(context, backup_id, values, metadata)
+
+
+@main_context_manager.writer
+def _backup_update(context, backup_id, values, metadata):
     backup = _backup_query(context, context.session).filter(
         models.Backup.id == backup_id).with_for_update().first()
     if backup is None:
@@ -421,7 +399,7 @@ def backup_conditional_update(context, backup_id, expected_status, values,
     """
     committing = []
     try:
-        with _writer(context) as conn:
+        with _connection_errors(), _writer(context) as conn:
             entry = _conditional_update(conn, context, backup_id,
                                         expected_status, values, history)
             committing.append(True)
@@ -439,39 +417,14 @@ def backup_conditional_update(context, backup_id, expected_status, values,
 
 @contextlib.contextmanager
 def _writer(context):
-    """A write transaction: the reset scope's connection, or the facade's."""
-    conn = getattr(context, '_reset_connection', None)
-    if conn is None:
-        with sqlite.write_lock(get_engine()):
-            with main_context_manager.writer.connection.using(
-                    context) as conn:
-                yield conn
-        return
-    committed = False
-    try:
-        with sqlite.write_lock(conn.engine):
-            if not conn.in_transaction():
-                conn.begin()
+    """A write transaction on the engine facade's connection.
+
+    The facade commits when the block ends (or joins the caller's
+    transaction, if ``context`` is already in a writer block).
+    """
+    with sqlite.write_lock(get_engine()):
+        with main_context_manager.writer.connection.using(context) as conn:
             yield conn
-            conn.commit()
-            committed = True
-    except BaseException:
-        try:
-            conn.rollback()
-        except Exception:
-            # NOTE: the connection may be the reason we are here (lost
-            # mid-transaction); the caller must see that error, not this.
-            LOG.debug('Rollback after a failed reset write failed too.',
-                      exc_info=True)
-        raise
-    finally:
-        # NOTE: the scope's work is done: back to the pool now, not when
-        # the request ends.
-        context._reset_connection = None
-        if committed:
-            pool.close_committed(conn)
-        else:
-            conn.close()
 
 
 #: NOTE: SQLAlchemy Core, not the ORM: a reset is one UPDATE and one
@@ -514,9 +467,9 @@ def _conditional_update(conn, context, backup_id, expected_status, values,
 
 def _raise_conflict(conn, backup_id, expected_status):
     """The compare-and-swap matched nothing: say why, from the database."""
-    # NOTE: a locking read: in a REPEATABLE READ transaction that began
-    # with the reset's read (MySQL), a plain SELECT would show the
-    # snapshot, not the status that won the race.
+    # NOTE: a locking read sees the latest committed status whatever
+    # snapshot the transaction holds (InnoDB's REPEATABLE READ), so the
+    # conflict names the status that won the race.
     row = conn.execute(_STATUS_OF_LOCKED, {'backup_id': backup_id}).first()
     if row is None:
         raise exception.BackupNotFound(backup_id=backup_id)
@@ -608,6 +561,7 @@ def _history_added(entry, history_id):
     return entry
 
 
+@_translate_connection_errors
 @main_context_manager.reader
 def status_history_get(context, backup_id, limit=None):
     """Return the backup's status history, newest first."""

@@ -3,9 +3,7 @@
 import fixtures
 from oslo_config import cfg
 from oslo_config import fixture as config_fixture
-from oslo_db.sqlalchemy import enginefacade
 from oslo_db.sqlalchemy import engines
-from oslo_db.sqlalchemy import orm
 from oslo_log import log
 from oslo_policy import opts as policy_opts
 
@@ -85,12 +83,9 @@ class Database(fixtures.Fixture):
             self.engine = engines.create_engine(self.connection)
             self.addCleanup(self.engine.dispose)
         db_api.tune_engine(self.engine)
-        factory = enginefacade._TestTransactionFactory(
-            self.engine, orm.get_maker(engine=self.engine),
-            apply_global=False,
-            from_factory=db_api.main_context_manager._factory)
-        reset = db_api.main_context_manager.patch_factory(factory)
-        self.addCleanup(reset)
+        # NOTE: oslo.db's public way for a test suite to point an engine
+        # facade at its own engine.
+        self.addCleanup(db_api.main_context_manager.patch_engine(self.engine))
         migration.db_sync(self.engine)
 
 

@@ -1,10 +1,13 @@
 """Build the API application from configuration (paste.deploy)."""
 
+import configparser
+
+from keystoneauth1 import loading as ks_loading
 from oslo_config import cfg
 from oslo_log import log as logging
 from paste import deploy
-from paste import urlmap
 
+from cinder_backup_reset.backup import driver as backup_driver
 from cinder_backup_reset import exception
 from cinder_backup_reset import policy
 from cinder_backup_reset import service
@@ -23,46 +26,59 @@ def load_app(conf=cfg.CONF):
     paste_file = service.find_paste_config(conf)
     LOG.info('Loading the API from %s (auth_strategy %s)', paste_file,
              conf.auth_strategy)
+    if conf.auth_strategy == 'keystone':
+        _check_keystone(conf, paste_file)
     app = deploy.loadapp('config:%s' % paste_file, name=APP_NAME)
-    _check_keystone(app)
+    warn_about_backend(conf)
     return app
 
 
-def _check_keystone(app):
+def warn_about_backend(conf=cfg.CONF):
+    """Log a warning for each reason the backups cannot be read here.
+
+    NOTE: not a refusal: resets to error, the history and the lists work
+    without the backup storage, and verifications answer 503 until it is
+    back (or run on the backup hosts).
+    """
+    for problem in backup_driver.load_driver(conf).backend_problems():
+        LOG.warning('Backups cannot be verified from this host: %s. '
+                    'Resets that need verification will answer 503 until '
+                    'it is fixed.', problem)
+
+
+#: the paste filter section of keystonemiddleware in our api-paste.ini
+AUTHTOKEN_FILTER = 'filter:authtoken'
+AUTHTOKEN_GROUP = 'keystone_authtoken'
+
+
+def _check_keystone(conf, paste_file):
     """Refuse a keystonemiddleware that could not validate any token.
 
-    NOTE: without an auth plugin ([keystone_authtoken] auth_type, or the
-    paste filter's own) keystonemiddleware cannot ask keystone about a
-    token, and every request, with a token or without, ended in a 500.
-    Its own decision is read (its ``_auth``), so options given in the
-    paste file or through auth_section count; a keystonemiddleware
-    without that attribute is not judged.
+    NOTE: without an auth plugin (``auth_type``) keystonemiddleware
+    cannot ask keystone about a token, and every request, with a token or
+    without, ended in a 500. keystonemiddleware reads ``auth_section`` and
+    ``auth_type`` from its paste filter's options first, then from
+    ``[keystone_authtoken]`` (or the section auth_section names); this
+    looks in the same places, through the paste file (an INI file) and
+    keystoneauth1's public option loading, before the pipeline is built.
+    A pipeline without an ``authtoken`` filter is not judged.
+
+    :raises KeystoneNotConfigured: no auth_type anywhere.
     """
-    try:
-        from keystonemiddleware import auth_token
-    except ImportError:
+    parser = configparser.RawConfigParser()
+    parser.read(paste_file)
+    if not parser.has_section(AUTHTOKEN_FILTER):
         return
-    for protocol in _instances(app, auth_token.AuthProtocol):
-        if getattr(protocol, '_auth', True) is None:
-            raise exception.KeystoneNotConfigured()
-
-
-def _instances(app, cls):
-    """Every ``cls`` in the tree of WSGI applications below ``app``."""
-    stack, seen = [app], set()
-    while stack:
-        node = stack.pop()
-        if node is None or id(node) in seen:
-            continue
-        seen.add(id(node))
-        if isinstance(node, cls):
-            yield node
-        if isinstance(node, urlmap.URLMap):
-            stack.extend(node.values())
-        # NOTE: how paste, oslo.middleware, keystonemiddleware and our
-        # middleware name the application they wrap.
-        for attr in ('application', '_app', 'app'):
-            stack.append(getattr(node, attr, None))
+    local = dict(parser.items(AUTHTOKEN_FILTER))
+    ks_loading.register_auth_conf_options(conf, AUTHTOKEN_GROUP)
+    group = local.get('auth_section') or conf[AUTHTOKEN_GROUP].auth_section
+    group = group or AUTHTOKEN_GROUP
+    auth_type = local.get('auth_type')
+    if not auth_type:
+        ks_loading.register_auth_conf_options(conf, group)
+        auth_type = conf[group].auth_type
+    if not auth_type:
+        raise exception.KeystoneNotConfigured()
 
 
 def init_application(argv=None, default_config_files=None):

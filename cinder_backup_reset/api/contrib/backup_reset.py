@@ -29,13 +29,11 @@ class BackupResetController(wsgi.Controller):
 
     def _reset(self, req, id, status, **kwargs):
         context = req.context
-        with db_api.backup_reset_scope(context):
-            backup = backups.load_backup(context, id, with_metadata=False)
-            context.can(policies.RESET_STATUS,
-                        target={'project_id': backup.project_id,
-                                'user_id': backup.user_id})
-            return self.manager.reset_status(context, backup, status,
-                                             **kwargs)
+        backup = backups.load_backup(context, id, with_metadata=False)
+        context.can(policies.RESET_STATUS,
+                    target={'project_id': backup.project_id,
+                            'user_id': backup.user_id})
+        return self.manager.reset_status(context, backup, status, **kwargs)
 
     @wsgi.response(202)
     @wsgi.action('backup-reset_status')

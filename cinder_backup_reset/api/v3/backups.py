@@ -16,11 +16,9 @@ from cinder_backup_reset.db import api as db_api
 from cinder_backup_reset import exception
 from cinder_backup_reset.policies import backups as policies
 
-#: query parameters accepted by the list calls
+#: query parameters that filter the list calls (the others page and sort;
+#: schemas.index_query lists them all)
 FILTERS = ('name', 'status', 'volume_id')
-PAGING = ('limit', 'marker', 'sort_key', 'sort_dir', 'all_tenants')
-SORT_KEYS = ('created_at', 'updated_at', 'id', 'status', 'display_name',
-             'size')
 
 
 def load_backup(context, backup_id, policy_name=policies.GET_POLICY,
@@ -44,10 +42,12 @@ class BackupsController(wsgi.Controller):
     def __init__(self, conf):
         self.conf = conf
 
+    @validation.query_schema(schemas.index_query)
     def index(self, req):
         """Backups as ``{id, name, links}``."""
         return self._list(req, views.summary)
 
+    @validation.query_schema(schemas.index_query)
     def detail(self, req):
         """Backups with every field."""
         return self._list(req, views.detail)
@@ -92,25 +92,13 @@ class BackupsController(wsgi.Controller):
         context = req.context
         context.can(policies.GET_ALL_POLICY)
         params = req.GET
-        unknown = sorted(set(params) - set(FILTERS) - set(PAGING))
-        if unknown:
-            raise exception.InvalidParameterValue(
-                err='Invalid filter keys: %s. Backups can be filtered by %s.'
-                    % (', '.join(unknown), ', '.join(FILTERS)))
         filters = {key: params[key] for key in FILTERS if key in params}
         if 'name' in filters:
             filters['display_name'] = filters.pop('name')
         all_tenants = _bool_param(params, 'all_tenants')
         limit = self._limit(params)
         sort_key = params.get('sort_key', 'created_at')
-        if sort_key not in SORT_KEYS:
-            raise exception.InvalidParameterValue(
-                err='Invalid sort_key %s; choose one of %s.' % (
-                    sort_key, ', '.join(SORT_KEYS)))
         sort_dir = params.get('sort_dir', 'desc')
-        if sort_dir not in ('asc', 'desc'):
-            raise exception.InvalidParameterValue(
-                err='Invalid sort_dir %s; use asc or desc.' % sort_dir)
         marker = params.get('marker')
         if marker is not None and not uuidutils.is_uuid_like(marker):
             raise exception.MarkerNotFound(marker=marker)
@@ -125,14 +113,8 @@ class BackupsController(wsgi.Controller):
         maximum = self.conf.osapi_max_limit
         if 'limit' not in params:
             return maximum
-        try:
-            limit = int(params['limit'])
-        except ValueError:
-            limit = -1
-        if limit < 0:
-            raise exception.InvalidParameterValue(
-                err='limit must be a non-negative integer, not %r.'
-                    % params['limit'])
+        # NOTE: digits only (schemas.index_query).
+        limit = int(params['limit'])
         return min(limit, maximum) if limit else maximum
 
 

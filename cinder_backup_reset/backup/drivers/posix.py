@@ -49,9 +49,7 @@ class PosixBackupDriver(driver.BackupDriver):
         :raises BackupBackendUnavailable: an NFS backup, and no
             ``backup_share`` is configured to find it with.
         """
-        service = backup.service or ''
-        if service and NFS_SERVICE.startswith(service) and not (
-                POSIX_SERVICE.startswith(service)):
+        if self._is_nfs(backup):
             share = self.conf.backup_share
             if not share:
                 raise exception.BackupBackendUnavailable(
@@ -62,6 +60,64 @@ class PosixBackupDriver(driver.BackupDriver):
             return mount_point(
                 os.path.abspath(self.conf.backup_mount_point_base), share)
         return self.root
+
+    def check_root(self, backup):
+        """Refuse a root that cannot be read: no verdict is possible.
+
+        The root must exist and be a readable directory, and for an NFS
+        backup the share's mount point must be mounted (an empty directory
+        where the share should be says nothing about the backup).
+
+        :returns: the root.
+        :raises BackupBackendUnavailable: naming the cause.
+        """
+        root = self.root_for(backup)
+
+        def unavailable(reason):
+            return exception.BackupBackendUnavailable(backup_id=backup.id,
+                                                      reason=reason)
+        try:
+            with os.scandir(root) as entries:
+                next(entries, None)
+        except FileNotFoundError:
+            raise unavailable('the backup root %s does not exist (is the '
+                              'backup storage mounted on this host?)' % root)
+        except NotADirectoryError:
+            raise unavailable('the backup root %s is not a directory' % root)
+        except OSError as exc:
+            raise unavailable('cannot read the backup root %s: %s'
+                              % (root, exc))
+        if self._is_nfs(backup) and not os.path.ismount(root):
+            raise unavailable('the NFS share %s is not mounted on %s'
+                              % (self.conf.backup_share, root))
+        return root
+
+    def backend_problems(self):
+        """The posix root, and the NFS mount point if a share is set."""
+        problems = []
+        roots = [(self.root, False)]
+        if self.conf.backup_share:
+            roots.append((mount_point(
+                os.path.abspath(self.conf.backup_mount_point_base),
+                self.conf.backup_share), True))
+        for root, nfs in roots:
+            try:
+                with os.scandir(root) as entries:
+                    next(entries, None)
+            except OSError as exc:
+                problems.append('cannot read the backup root %s: %s' % (
+                    root, exc.strerror or exc))
+                continue
+            if nfs and not os.path.ismount(root):
+                problems.append('the NFS share %s is not mounted on %s' % (
+                    self.conf.backup_share, root))
+        return problems
+
+    @staticmethod
+    def _is_nfs(backup):
+        service = backup.service or ''
+        return bool(service) and NFS_SERVICE.startswith(service) and not (
+            POSIX_SERVICE.startswith(service))
 
     def container_path(self, backup):
         """Directory of ``backup``'s files."""
@@ -82,7 +138,9 @@ class PosixBackupDriver(driver.BackupDriver):
         :raises BackupVerifyFailed: with a reason naming what is wrong (for
             deep: the first bad object and block; for the chain: the
             parent).
-        :raises BackupBackendUnavailable: the backend cannot be located.
+        :raises BackupBackendUnavailable: the backend cannot be read (root
+            or mount point missing, not mounted, permission denied, EIO,
+            ESTALE...): nothing is known about the backup.
         """
         evidence, entries, sha_index = self._shallow(backup)
         layers = [(backup, evidence, entries, sha_index)]
@@ -114,6 +172,13 @@ class PosixBackupDriver(driver.BackupDriver):
                     layer_ev['container'], layer_entries,
                     layer_ev['chunk_size'], layer_index, workers=workers,
                     progress=layer_progress)
+            except OSError as exc:
+                if not posix_verify.backend_unreadable(exc):
+                    raise
+                raise exception.BackupBackendUnavailable(
+                    backup_id=backup.id, reason='reading %s failed: %s' % (
+                        exc.filename or layer_ev['container'],
+                        exc.strerror or exc))
             except posix_deep.ObjectDamage as damage:
                 evidence.update(level='deep', first_bad_block=damage.block)
                 reason = damage.reason
@@ -148,14 +213,19 @@ class PosixBackupDriver(driver.BackupDriver):
         return self._verify_parents(context, backup, evidence)
 
     def _shallow(self, backup, child=None):
-        root = self.root_for(backup)
+        root = self.check_root(backup)
         try:
             return posix_verify.shallow(root, backup)
         except posix_verify.Damage as damage:
             reason, evidence = damage.reason, damage.evidence
         except OSError as exc:
-            # NOTE: e.g. a file vanished between listing and stat, or
-            # permissions: the backup cannot be shown to be sound.
+            if posix_verify.backend_unreadable(exc):
+                raise exception.BackupBackendUnavailable(
+                    backup_id=(child or backup).id,
+                    reason='reading %s failed: %s' % (
+                        exc.filename or root, exc.strerror or exc))
+            # NOTE: e.g. a file vanished between listing and stat: the
+            # backup cannot be shown to be sound.
             reason = 'cannot read the backup: %s' % exc
             evidence = {'level': 'shallow',
                         'container': posix_verify.container_path(root,

@@ -90,7 +90,7 @@ class TestManageDatabaseProblems(testtools.TestCase):
         why = databases.unreachable('mysql')
         if why:
             self.skipTest(why)
-        url = databases.ADMIN_URLS['mysql'] + 'cbr_no_such_database'
+        url = databases.database_url('mysql', 'cbr_no_such_database')
         for command in COMMANDS:
             self.assertOneLineFailure(
                 self.manage(url, *command), 'does not exist',

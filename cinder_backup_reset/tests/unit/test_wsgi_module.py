@@ -1,6 +1,7 @@
 """cinder_backup_reset.wsgi.api: the application for external servers."""
 
 import importlib
+import logging
 import os
 import sys
 
@@ -16,12 +17,18 @@ class TestWSGIModule(base.TestCase):
         tmp = self.useFixture(fixtures.TempDir()).path
         conf = os.path.join(tmp, 'cbr.conf')
         with open(conf, 'w') as f:
+            # NOTE: oslo.log writes to stdout unless given a file.
             f.write('[DEFAULT]\nauth_strategy = noauth\nbackup_driver = fake'
-                    '\nstate_path = %s\n[database]\nconnection = '
-                    'sqlite:///%s/db.sqlite\n' % (tmp, tmp))
+                    '\nstate_path = %s\nlog_file = %s/api.log\n[database]\n'
+                    'connection = sqlite:///%s/db.sqlite\n' % (tmp, tmp, tmp))
         self.useFixture(fixtures.EnvironmentVariable(
             'OS_BACKUP_RESET_CONFIG_FILES', conf))
         self.conf.clear()
+        # NOTE: the module sets up oslo.log, which adds handlers to the
+        # root logger; later tests must not print through them.
+        root = logging.getLogger()
+        self.addCleanup(setattr, root, 'handlers', list(root.handlers))
+        self.addCleanup(root.setLevel, root.level)
         sys.modules.pop('cinder_backup_reset.wsgi.api', None)
         module = importlib.import_module('cinder_backup_reset.wsgi.api')
         self.addCleanup(sys.modules.pop, 'cinder_backup_reset.wsgi.api',

@@ -11,7 +11,7 @@ server cannot be reached.
 from oslo_db.sqlalchemy import enginefacade
 from oslo_db.sqlalchemy import test_fixtures
 from oslo_utils import uuidutils
-import testtools
+from oslotest import base
 
 from cinder_backup_reset import context
 from cinder_backup_reset.db import api as db_api
@@ -43,15 +43,8 @@ class WithBackup:
                               'status': 'error'})
 
 
-def read_then_refuse(ctx, backup_id):
-    """A reset scope that reads the backup, then fails (nothing written)."""
-    with db_api.backup_reset_scope(ctx):
-        db_api.backup_get(ctx, backup_id, with_metadata=False)
-        raise RuntimeError('refused after the read')
-
-
 class OpportunisticTestCase(test_fixtures.OpportunisticDBTestMixin,
-                            testtools.TestCase):
+                            base.BaseTestCase):
     """A test with ``self.engine`` on a fresh provisioned database.
 
     The default FIXTURE is SQLite; backend classes set FIXTURE to

@@ -81,42 +81,17 @@ class _CompareAndSwapMixin(base.WithBackup):
                 _ctxt(), self.backup.id, 'error', {'status': 'error'})
         self.assertEqual('error', self._status())
 
-    def _checkouts(self):
-        counter = []
-        sa.event.listen(self.engine, 'checkout',
-                        lambda *args: counter.append(1))
-        return counter
-
-    def test_reset_scope_uses_one_connection(self):
-        checkouts = self._checkouts()
+    def test_conflict_reports_the_status_that_won(self):
         ctx = _ctxt()
-        with db_api.backup_reset_scope(ctx):
-            row = db_api.backup_get(ctx, self.backup.id, with_metadata=False)
-            entry = db_api.backup_conditional_update(
-                ctx, row.id, row.status, {'status': 'available'},
-                history=_HISTORY)
-            # NOTE: the CAS hands the connection back at once.
-            self.assertIsNone(ctx._reset_connection)
-        self.assertEqual(1, len(checkouts))
-        self.assertEqual('available', entry['to_status'])
-        self.assertEqual('available', self._status())
-        self.assertEqual(1, self._count_history())
-
-    def test_reset_scope_conflict_reports_the_status_that_won(self):
-        # NOTE: on MySQL the scope's read and write share a REPEATABLE READ
-        # transaction; the conflict must still name the committed status,
-        # not the one in the read's snapshot.
-        ctx = _ctxt()
-        with db_api.backup_reset_scope(ctx):
-            row = db_api.backup_get(ctx, self.backup.id, with_metadata=False)
-            self.assertEqual('error', row.status)
-            other = _ctxt()
-            db_api.backup_conditional_update(
-                other, self.backup.id, 'error', {'status': 'restoring'})
-            exc = self.assertRaises(
-                exception.BackupStatusConflict,
-                db_api.backup_conditional_update, ctx, row.id, row.status,
-                {'status': 'available'}, history=_HISTORY)
+        row = db_api.backup_get(ctx, self.backup.id, with_metadata=False)
+        self.assertEqual('error', row.status)
+        other = _ctxt()
+        db_api.backup_conditional_update(
+            other, self.backup.id, 'error', {'status': 'restoring'})
+        exc = self.assertRaises(
+            exception.BackupStatusConflict,
+            db_api.backup_conditional_update, ctx, row.id, row.status,
+            {'status': 'available'}, history=_HISTORY)
         self.assertEqual('restoring', exc.kwargs['actual'])
         self.assertEqual('restoring', self._status())
         self.assertEqual(0, self._count_history())
@@ -164,14 +139,6 @@ class _CompareAndSwapMixin(base.WithBackup):
                          (backup.status, backup.fail_reason,
                           backup.updated_at))
         self.assertEqual('2026-11-25T12:00:00', entry['created_at'])
-
-    def test_reset_scope_error_writes_nothing(self):
-        ctx = _ctxt()
-        self.assertRaises(RuntimeError, base.read_then_refuse, ctx,
-                          self.backup.id)
-        self.assertIsNone(ctx._reset_connection)
-        self.assertEqual('error', self._status())
-        self.assertEqual(0, self._count_history())
 
 
 class TestCompareAndSwapSQLite(_CompareAndSwapMixin,

@@ -11,7 +11,7 @@ import json
 import os
 
 from keystonemiddleware import fixture as ksm_fixture
-import testtools
+from oslotest import base
 import yaml
 
 from cinder_backup_reset.tests import fixtures
@@ -24,7 +24,7 @@ with open(MATRIX_FILE) as _f:
 OWN, OTHER = 'p1', 'p2'
 
 
-class _Matrix(testtools.TestCase):
+class _Matrix(base.BaseTestCase):
     """Per-pipeline set-up; the test methods are generated below."""
 
     auth_strategy = None

@@ -1,9 +1,13 @@
 """Throwaway databases on the local MariaDB/PostgreSQL servers (or SQLite).
 
-NOTE: opportunistic, as oslo.db's test fixtures are: when the server does
-not answer with the ``openstack_citest`` credentials, the test is skipped
-with the reason, never failed. Each test gets a database of its own with
-a random name, dropped at cleanup, so runs never see each other's rows.
+NOTE: one way to provision them in the whole suite: oslo.db's, as its
+opportunistic fixtures (tests/functional/db) do. The servers are the ones
+``OS_TEST_DBAPI_ADMIN_CONNECTION`` names, else oslo.db's defaults (the
+``openstack_citest`` user on localhost); when a server does not answer
+the test is skipped with the reason, never failed. Each test gets a
+database of its own with a random name, dropped at cleanup. These tests
+run servers in other processes, so they need a URL, not the in-process
+engine facade the opportunistic fixtures patch.
 """
 
 import os
@@ -11,25 +15,23 @@ import subprocess
 import sys
 
 import fixtures
+from oslo_db import exception as db_exc
+from oslo_db.sqlalchemy import provision
 from oslo_utils import uuidutils
 import sqlalchemy as sa
 
 from cinder_backup_reset.db import models
 from cinder_backup_reset.tests.functional.fixtures import server
 
-#: admin URLs (no database); override with CBR_TEST_<BACKEND>_URL
-ADMIN_URLS = {
-    'mysql': os.environ.get(
-        'CBR_TEST_MYSQL_URL',
-        'mysql+pymysql://openstack_citest:openstack_citest@127.0.0.1:3306/'),
-    'postgresql': os.environ.get(
-        'CBR_TEST_POSTGRESQL_URL',
-        'postgresql+psycopg2://openstack_citest:openstack_citest'
-        '@127.0.0.1:5432/postgres'),
-}
-#: NOTE: a dead server must fail fast, not hang the test run.
-CONNECT_ARGS = {'connect_timeout': 2}
 FAKE_SERVICE = 'cinder_backup_reset.backup.drivers.fake.FakeBackupDriver'
+
+
+def backend_for(backend):
+    """oslo.db's provisioning Backend of ``backend`` (mysql, postgresql).
+
+    :raises oslo_db.exception.BackendNotAvailable: no server answers.
+    """
+    return provision.Backend.backend_for_database_type(backend)
 
 
 def unreachable(backend):
@@ -40,22 +42,17 @@ def unreachable(backend):
     """
     if backend == 'sqlite':
         return None
-    admin_url = ADMIN_URLS[backend]
-    engine = sa.create_engine(admin_url, connect_args=CONNECT_ARGS)
     try:
-        with engine.connect() as conn:
-            conn.execute(sa.text('SELECT 1'))
-    except Exception as exc:
-        return '%s server not reachable at %s: %s' % (
-            backend, sa.engine.make_url(admin_url), exc)
-    finally:
-        engine.dispose()
+        backend_for(backend)
+    except db_exc.BackendNotAvailable as exc:
+        return '%s server not available: %s' % (backend, exc)
     return None
 
 
-def _with_database(url, name):
-    parsed = sa.engine.make_url(url)
-    return parsed.set(database=name).render_as_string(hide_password=False)
+def database_url(backend, name):
+    """The URL of database ``name`` on ``backend``'s server (password kept)."""
+    return backend_for(backend).provisioned_database_url(
+        name).render_as_string(hide_password=False)
 
 
 class ThrowawayDatabase(fixtures.Fixture):
@@ -81,22 +78,15 @@ class ThrowawayDatabase(fixtures.Fixture):
         self.addCleanup(self.engine.dispose)
 
     def _create_server_database(self):
-        admin_url = ADMIN_URLS[self.backend]
-        admin = sa.create_engine(admin_url, connect_args=CONNECT_ARGS,
-                                 isolation_level='AUTOCOMMIT')
+        backend = backend_for(self.backend)
         self.name = 'cbr_%s' % uuidutils.generate_uuid(dashed=False)[:12]
-        with admin.connect() as conn:
-            conn.execute(sa.text('CREATE DATABASE %s' % self.name))
-        self.addCleanup(self._drop, admin)
-        self.url = _with_database(admin_url, self.name)
+        backend.create_named_database(self.name)
+        self.addCleanup(self._drop, backend)
+        self.url = database_url(self.backend, self.name)
 
-    def _drop(self, admin):
+    def _drop(self, backend):
         self.engine.dispose()
-        force = ' WITH (FORCE)' if self.backend == 'postgresql' else ''
-        with admin.connect() as conn:
-            conn.execute(sa.text('DROP DATABASE IF EXISTS %s%s' % (
-                self.name, force)))
-        admin.dispose()
+        backend.drop_named_database(self.name, conditional=True)
 
     def db_sync(self, config_dir):
         """Run ``cinder-backup-reset-manage db sync`` on this database."""

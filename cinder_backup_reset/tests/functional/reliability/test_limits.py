@@ -8,15 +8,16 @@ server with small limits so the tests are cheap:
 - a request line or header over ``max_header_line``, or more headers than
   ``max_header_count``, is refused by gunicorn before the application
   (414/431; 400 with gunicorn < 23);
-- more slow clients than the worker has threads (trickling headers one
-  byte at a time, or connected and silent) do not delay a normal request,
-  and are disconnected after ``client_header_timeout``;
-- clients that stop in the middle of their body hold a thread for at most
-  ``client_socket_timeout`` seconds, get 408 fault JSON and change nothing.
+- more silent clients than the worker has threads (connected, sending
+  nothing) stop holding threads once gunicorn has handed them back to its
+  poller, so normal requests are served.
+
+Clients that trickle their head or body hold a thread until they are
+done: gunicorn has no public setting for that, and a reverse proxy's
+request timeouts bound them (doc/source/admin/reliability.rst).
 """
 
 import socket
-import threading
 import time
 
 import requests
@@ -29,8 +30,10 @@ POOL_SIZE = 2
 BODY_LIMIT = 4096
 HEADER_LINE = 2048
 HEADER_COUNT = 20
-HEAD_TIMEOUT = 3
-SOCKET_TIMEOUT = 2
+#: NOTE: gunicorn's gthread worker gives a new connection a few seconds
+#: (its DEFAULT_WORKER_DATA_TIMEOUT, 5 s) to send something before it
+#: hands it to its poller; generous, so a loaded host does not fail it.
+DEFER_WITHIN = 30
 
 
 class TestLimits(testtools.TestCase):
@@ -41,8 +44,7 @@ class TestLimits(testtools.TestCase):
             'DEFAULT': {'backup_driver': 'fake',
                         'wsgi_default_pool_size': POOL_SIZE,
                         'max_header_line': HEADER_LINE,
-                        'max_header_count': HEADER_COUNT,
-                        'client_header_timeout': HEAD_TIMEOUT},
+                        'max_header_count': HEADER_COUNT},
             'oslo_middleware': {'max_request_body_size': BODY_LIMIT}}))
         self.engine = self.useFixture(databases.Engine(
             'sqlite:///%s/cbr.sqlite' % self.api.state_path)).engine
@@ -97,103 +99,23 @@ class TestLimits(testtools.TestCase):
         self.assertIn(resp.status_code, (400, 431))
         self._assert_still_serving()
 
-    def test_slow_clients_do_not_starve_the_worker(self):
-        trickling = [self._connect() for _ in range(3 * POOL_SIZE)]
+    def test_silent_clients_do_not_starve_the_worker(self):
         silent = [self._connect() for _ in range(3 * POOL_SIZE)]
-        stop = threading.Event()
-        feeder = threading.Thread(target=_trickle, args=(trickling, stop))
-        feeder.start()
-        self.addCleanup(feeder.join)
-        self.addCleanup(stop.set)
-        time.sleep(1)
-        for _ in range(5):
-            start = time.monotonic()
-            self._assert_still_serving()
-            # NOTE: promptly: far below client_header_timeout.
-            self.assertLess(time.monotonic() - start, 1.0)
-        # NOTE: and the slow ones are cut off after client_header_timeout.
-        for sock in trickling[:1] + silent[:1]:
-            sock.settimeout(HEAD_TIMEOUT + 5)
-            self.assertEqual(b'', _read_until_closed(sock))
+        # NOTE: at first each silent connection holds a thread while
+        # gunicorn waits for its first bytes; then it waits in the poller.
+        start = time.monotonic()
+        self._assert_still_serving(timeout=DEFER_WITHIN)
+        self.assertLess(time.monotonic() - start, DEFER_WITHIN)
+        for _ in range(3):
+            self._assert_still_serving(timeout=5)
+        self.assertEqual(3 * POOL_SIZE, len(silent))
 
     def _connect(self):
         sock = socket.create_connection(('127.0.0.1', self.api.port))
         self.addCleanup(sock.close)
         return sock
 
-    def _assert_still_serving(self):
+    def _assert_still_serving(self, timeout=10):
         resp = requests.get(self.api.url('backups', 'p1'),
-                            headers=self.api.headers(), timeout=10)
+                            headers=self.api.headers(), timeout=timeout)
         self.assertEqual(200, resp.status_code, resp.text)
-
-
-class TestStalledBody(testtools.TestCase):
-    """Clients that stop sending in the middle of their body."""
-
-    def setUp(self):
-        super().setUp()
-        self.api = self.useFixture(server.APIServer(config={
-            'DEFAULT': {'backup_driver': 'fake',
-                        'wsgi_default_pool_size': POOL_SIZE,
-                        'client_socket_timeout': SOCKET_TIMEOUT}}))
-        self.engine = self.useFixture(databases.Engine(
-            'sqlite:///%s/cbr.sqlite' % self.api.state_path)).engine
-        self.backup_id = databases.create_backup(self.engine, 'creating')
-
-    def _stall(self):
-        """Send a head announcing 100 bytes of body, and 10 of them."""
-        sock = socket.create_connection(('127.0.0.1', self.api.port))
-        self.addCleanup(sock.close)
-        body = b'{"backup-reset_status": {"status": "error"}}'.ljust(100)
-        sock.sendall(
-            b'POST /v3/p1/backups/%s/action HTTP/1.1\r\nHost: x\r\n'
-            b'X-Auth-Token: admin:p1\r\nContent-Type: application/json\r\n'
-            b'Content-Length: 100\r\n\r\n' % self.backup_id.encode()
-            + body[:10])
-        return sock
-
-    def test_stalled_bodies_free_their_threads(self):
-        # NOTE: as many stalled clients as the worker has threads: without
-        # a time limit on reads, no thread would ever serve anyone again.
-        stalled = [self._stall() for _ in range(POOL_SIZE)]
-        start = time.monotonic()
-        resp = requests.get(self.api.url('backups', 'p1'),
-                            headers=self.api.headers(), timeout=30)
-        self.assertEqual(200, resp.status_code, resp.text)
-        self.assertLess(time.monotonic() - start, SOCKET_TIMEOUT + 5)
-        for sock in stalled:
-            sock.settimeout(SOCKET_TIMEOUT + 10)
-            answer = _read_until_closed(sock)
-            self.assertTrue(answer.startswith(b'HTTP/1.1 408 '), answer)
-            self.assertIn(b'"code": 408', answer)
-            self.assertIn(b'client_socket_timeout', answer)
-        self.assertEqual({self.backup_id: 'creating'},
-                         databases.statuses(self.engine))
-        self.assertEqual([], databases.history(self.engine))
-
-
-def _trickle(socks, stop):
-    """Send a request head one byte per 0.2 s on each socket, forever."""
-    head = (b'GET /v3/p1/backups HTTP/1.1\r\nHost: x\r\n'
-            b'X-Auth-Token: admin:p1\r\nX-Pad: ' + b'a' * 1000)
-    for byte in range(len(head)):
-        if stop.wait(0.2):
-            return
-        for sock in socks:
-            try:
-                sock.send(head[byte:byte + 1])
-            except OSError:
-                pass
-
-
-def _read_until_closed(sock):
-    """What the server sends before closing; b'' means closed silently."""
-    data = b''
-    try:
-        while True:
-            chunk = sock.recv(4096)
-            if not chunk:
-                return data
-            data += chunk
-    except (ConnectionResetError, BrokenPipeError):
-        return data

@@ -27,6 +27,13 @@ class TestVersionHeader(base.TestCase):
             _req('volume 3.64')))
         self.assertEqual((3, 0), api_version.from_request(
             _req('compute 2.1, volume 3.0')))
+        self.assertEqual((3, 9), api_version.from_request(
+            _req('compute 2.1,volume  3.9')))
+
+    def test_no_volume_entry_asks_for_the_default(self):
+        # NOTE: as Cinder, through microversion-parse.
+        for text in ('compute 2.1', 'volume', ''):
+            self.assertEqual((3, 0), api_version.from_request(_req(text)))
 
     def test_out_of_range_is_406(self):
         for text in ('volume 3.72', 'volume 2.0', 'volume 4.0'):
@@ -35,7 +42,7 @@ class TestVersionHeader(base.TestCase):
             self.assertEqual(406, exc.code)
 
     def test_malformed_is_400(self):
-        for text in ('volume', 'volume 3', 'volume 3.x', 'volume 03.0',
+        for text in ('volume 3', 'volume 3.x', 'volume 03.0',
                      'volume 3.0 extra'):
             exc = self.assertRaises(exception.InvalidAPIVersionString,
                                     api_version.from_request, _req(text))

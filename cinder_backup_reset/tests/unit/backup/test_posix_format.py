@@ -154,6 +154,10 @@ class CinderLayoutTest(posix_base.PosixTestCase):
         self.mount_base = self.useFixture(fixtures.TempDir()).path
         self.conf_fixture.config(backup_share=self.SHARE,
                                  backup_mount_point_base=self.mount_base)
+        # NOTE: the share's mount point is a plain directory here; the
+        # interop tests mount a real file system there.
+        self.ismount = self.useFixture(fixtures.MockPatch(
+            'os.path.ismount', return_value=True)).mock
 
     def build(self, data, chunk_size=4096, file_size=8192):
         backup_id = '9f3c2a61-57d1-4b9e-8a0f-2b1d8c7e6a54'
@@ -226,6 +230,15 @@ class CinderLayoutTest(posix_base.PosixTestCase):
                                 self.driver.verify, self.ctx, backup)
         self.assertIn('backup_share is not set', str(exc))
         self.assertEqual(503, exc.code)
+
+    def test_nfs_share_not_mounted_is_unavailable(self):
+        backup = self.build(posix_base.sample_data(8192))
+        self.ismount.return_value = False
+        exc = self.assertRaises(exception.BackupBackendUnavailable,
+                                self.driver.verify, self.ctx, backup)
+        self.assertIn('the NFS share %s is not mounted on %s/%s' % (
+            self.SHARE, self.mount_base,
+            hashlib.md5(self.SHARE.encode()).hexdigest()), str(exc))
 
     def test_posix_backups_stay_under_backup_posix_path(self):
         backup = self.make_backup(posix_base.sample_data(8192))

@@ -12,10 +12,13 @@
 
 """Tests of cinder_backup_reset.client.Client against a fake transport."""
 
+from keystoneauth1 import exceptions as ks_exc
 from keystoneauth1 import fixture as ks_fixture
 from keystoneauth1 import identity
 from keystoneauth1 import session
 import requests
+import requests_mock
+import testtools
 
 from cinder_backup_reset import client
 from cinder_backup_reset.client import exceptions
@@ -310,3 +313,70 @@ class TestKeystoneAuth(base.TestCase):
         exc = self.assertRaises(exceptions.EndpointNotFound,
                                 self._client('compute').get, 'b')
         self.assertIsNone(exc.code)
+
+
+class TestFromKeystoneauth(testtools.TestCase):
+    """keystoneauth1's exceptions become the client's, same messages."""
+
+    def _response(self, status, body=None, headers=None):
+        request = requests.Request('GET', 'http://h/v3/backups/x').prepare()
+        return requests_mock.create_response(
+            request, status_code=status, json=body, headers=headers or {},
+            reason='Reason %d' % status)
+
+    def test_http_errors_from_keystoneauth_parsing(self):
+        resp = self._response(
+            409, base.fault('conflictingRequest', 409, 'changed'),
+            headers={'x-openstack-request-id': 'req-1'})
+        ks = ks_exc.from_response(resp, 'POST', 'http://h/v3/backups/x')
+        self.assertIsInstance(ks, ks_exc.Conflict)
+        exc = exceptions.from_keystoneauth(ks)
+        self.assertIs(exceptions.Conflict, type(exc))
+        self.assertEqual('changed (HTTP 409) (Request-ID: req-1)', str(exc))
+        self.assertEqual(('POST', 'http://h/v3/backups/x'),
+                         (exc.method, exc.url))
+
+    def test_keystone_error_shape(self):
+        resp = self._response(401, {'error': {'code': 401, 'title': 'U',
+                                              'message': 'bad token'}})
+        exc = exceptions.from_keystoneauth(
+            ks_exc.from_response(resp, 'GET', 'u'))
+        self.assertEqual('bad token (HTTP 401)', str(exc))
+        self.assertIsInstance(exc, exceptions.Unauthorized)
+
+    def test_http_error_without_response(self):
+        exc = exceptions.from_keystoneauth(ks_exc.ServiceUnavailable(
+            message='down', request_id='req-2'))
+        self.assertEqual('down (HTTP 503) (Request-ID: req-2)', str(exc))
+        self.assertIsInstance(exc, exceptions.ServiceUnavailable)
+
+    def test_connection_errors(self):
+        for ks in (ks_exc.ConnectFailure('Unable to establish connection '
+                                         'to http://h:1/v3/backups: '
+                                         "[Errno 111] Connection refused'"),
+                   ks_exc.ConnectTimeout('Request to http://h timed out'),
+                   ks_exc.SSLError('SSL exception connecting to h')):
+            exc = exceptions.from_keystoneauth(ks)
+            self.assertIs(exceptions.ConnectionFailed, type(exc), ks)
+            self.assertIsNone(exc.code)
+        self.assertEqual(
+            'Unable to establish connection to http://h:1/v3/backups: '
+            'Connection refused', exceptions.from_keystoneauth(
+                ks_exc.ConnectFailure(
+                    'Unable to establish connection to http://h:1/v3/'
+                    "backups: [Errno 111] Connection refused'")).message)
+        self.assertEqual('Request to http://h timed out',
+                         exceptions.from_keystoneauth(
+                             ks_exc.ConnectTimeout(
+                                 'Request to http://h timed out')).message)
+
+    def test_catalog_and_plugin_errors(self):
+        exc = exceptions.from_keystoneauth(
+            ks_exc.EndpointNotFound('no block-storage here'))
+        self.assertEqual((exceptions.EndpointNotFound,
+                          'no block-storage here'), (type(exc), str(exc)))
+        exc = exceptions.from_keystoneauth(
+            ks_exc.NoMatchingPlugin('bogus'))
+        self.assertEqual((exceptions.AuthPluginError,
+                          'The plugin bogus could not be found'),
+                         (type(exc), str(exc)))

@@ -20,6 +20,7 @@ import sys
 import fixtures
 from keystoneauth1 import fixture as ks_fixture
 import requests
+import yaml
 
 from cinder_backup_reset.client import shell
 from cinder_backup_reset.tests.unit.client import base
@@ -192,6 +193,63 @@ class TestResetState(ShellTestCase):
         self.assertEqual('%s %s creating available available reset passed\n'
                          % (base.BACKUP_ID, base.BACKUP_ID), out)
 
+    def test_table_output(self):
+        self.mock_get()
+        self.mock('POST', ACTION, status=202,
+                  json={'backup_reset': base.fake_reset()})
+        code, out, err = self.run_shell(
+            'backup-reset-state', '--state', 'available', '-f', 'table',
+            base.BACKUP_ID)
+        self.assertEqual((0, ''), (code, err))
+        lines = out.splitlines()
+        self.assertEqual(5, len(lines))
+        self.assertEqual(['Backup', 'ID', 'From', 'To', 'Status', 'Result',
+                          'Verified'],
+                         [c.strip() for c in lines[1].split('|')[1:-1]])
+        self.assertEqual([base.BACKUP_ID, base.BACKUP_ID, 'creating',
+                          'available', 'available', 'reset', 'passed'],
+                         [c.strip() for c in lines[3].split('|')[1:-1]])
+
+    def test_yaml_output_and_columns(self):
+        self.mock_get()
+        self.mock('POST', ACTION, status=202,
+                  json={'backup_reset': base.fake_reset()})
+        code, out, _err = self.run_shell(
+            'backup-reset-state', '--state', 'available', '-f', 'yaml',
+            '-c', 'ID', '-c', 'result', '-c', 'From', base.BACKUP_ID)
+        self.assertEqual(0, code)
+        self.assertEqual([{'backup_id': base.BACKUP_ID,
+                           'from_status': 'creating', 'result': 'reset'}],
+                         yaml.safe_load(out))
+
+    def test_value_columns_and_error_rows(self):
+        self.mock_get()
+        self.mock('POST', ACTION, status=202,
+                  json={'backup_reset': base.fake_reset()})
+        self.mock('GET', 'backups/detail', json={'backups': []})
+        code, out, err = self.run_shell(
+            'backup-reset-state', '--state', 'available', '-f', 'value',
+            '-c', 'Backup', '-c', 'Result', base.BACKUP_ID, 'ghost')
+        self.assertEqual(1, code)
+        self.assertEqual('%s reset\nghost error\n' % base.BACKUP_ID, out)
+        self.assertEqual("ERROR: ghost: No backup with a name or ID of "
+                         "'ghost' exists.\n", err)
+
+    def test_unknown_column(self):
+        self.mock_get()
+        self.mock('POST', ACTION, status=202,
+                  json={'backup_reset': base.fake_reset()})
+        code, out, err = self.run_shell(
+            'backup-reset-state', '--state', 'available', '-f', 'value',
+            '-c', 'nope', base.BACKUP_ID)
+        self.assertEqual((1, ''), (code, out))
+        self.assertEqual('ERROR: No column named nope; the columns are: '
+                         'Backup, backup, ID, backup_id, From, from_status, '
+                         'To, to_status, Status, status, Result, result, '
+                         'Verified, verified, applied, dry_run, '
+                         'verification, reason, history, error.\n', err)
+        self.assertEqual(0, self.requests.call_count)
+
     def test_state_is_required(self):
         code, _out, err = self.run_shell('backup-reset-state', 'b')
         self.assertEqual(2, code)
@@ -239,6 +297,32 @@ class TestList(ShellTestCase):
         self.assertEqual({'all_tenants': ['1'], 'status': ['creating'],
                           'name': ['n']}, qs)
         self.assertEqual(['a'], self.requests.request_history[1].qs['marker'])
+
+    def test_table_columns_and_yaml(self):
+        self.mock_names(base.fake_backup(fail_reason='boom'))
+        code, out, _err = self.run_shell('backup-list', '-c', 'ID', '-c',
+                                         'fail_reason', '--long')
+        self.assertEqual(0, code)
+        self.assertEqual('| ID' + ' ' * 35 + '| Fail Reason |',
+                         out.splitlines()[1])
+        code, out, _err = self.run_shell('backup-list', '-f', 'yaml')
+        self.assertEqual([base.fake_backup(fail_reason='boom')],
+                         yaml.safe_load(out))
+
+    def test_sort_column(self):
+        self.mock_names(base.fake_backup('b', name='zz', size=2),
+                        base.fake_backup('a', name='aa', size=None),
+                        base.fake_backup('c', name='mm', size=10))
+        code, out, err = self.run_shell('backup-list', '--sort-column',
+                                        'Name', '-f', 'value', '-c', 'ID')
+        self.assertEqual((0, 'a\nc\nb\n', ''), (code, out, err))
+        code, out, err = self.run_shell('backup-list', '--sort-column',
+                                        'size', '-f', 'value', '-c', 'ID')
+        self.assertEqual((0, 'b\nc\na\n', ''), (code, out, err))
+        code, out, err = self.run_shell(
+            'backup-list', '--sort-column', 'size', '--sort-descending',
+            '-f', 'value', '-c', 'ID')
+        self.assertEqual((0, 'a\nc\nb\n', ''), (code, out, err))
 
     def test_json_and_value_and_long(self):
         self.mock_names(base.fake_backup(fail_reason='boom'))
@@ -327,11 +411,11 @@ class TestGlobal(ShellTestCase):
 
     def test_help_on_every_command(self):
         for cmd in ('backup-reset-state', 'backup-list', 'backup-show',
-                    'backup-status-history'):
+                    'backup-status-history', 'backup-verify'):
             code, out, _err = self.run_shell(cmd, '--help')
             self.assertEqual(0, code, cmd)
             self.assertIn('usage: cinder-backup-reset %s' % cmd, out)
-            if cmd != 'backup-reset-state':
+            if cmd not in ('backup-reset-state', 'backup-verify'):
                 self.assertIn('only reads', out)
         code, out, _err = self.run_shell('backup-reset-state', '--help')
         self.assertIn('only after the\n    backup driver verifies', out)
