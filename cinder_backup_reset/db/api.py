@@ -21,6 +21,7 @@ from oslo_utils import timeutils
 from oslo_utils import uuidutils
 import sqlalchemy as sa
 
+from cinder_backup_reset.conf import database as conf_database
 from cinder_backup_reset.db import models
 from cinder_backup_reset.db import pool
 from cinder_backup_reset.db import sqlite
@@ -165,6 +166,9 @@ def _db_conf(conf):
                 'mysql_wsrep_sync_wait', 'asyncio_connection',
                 'asyncio_slave_connection'):
         values.pop(key, None)
+    # NOTE: timeouts that bound every wait on a database server.
+    values['connection_parameters'] = conf_database.connection_parameters(
+        values.get('connection'), values.get('connection_parameters'))
     return values
 
 
