@@ -1,9 +1,15 @@
 """Cinder's fault JSON: ``{"<faultName>": {"code": N, "message": "..."}}``.
 
 One function turns any exception into such a response, so the Resource
-layer and the outermost FaultWrapper answer identically.
+layer and the outermost FaultWrapper answer identically; one function
+(service_unavailable) builds every 503, whichever dependency failed.
 """
 
+import html
+import re
+
+from keystoneauth1 import exceptions as ksa_exc
+from keystonemiddleware import auth_token
 from oslo_db import exception as db_exc
 from oslo_log import log as logging
 from oslo_serialization import jsonutils
@@ -36,6 +42,22 @@ def fault_name(code):
     return FAULT_NAMES.get(code, 'computeFault')
 
 
+#: seconds a client is asked to wait (``Retry-After``) after a 503
+RETRY_AFTER = 5
+
+#: the plain-text message of a 503 for an identity service outage
+IDENTITY_UNAVAILABLE = ('The identity service (keystone) %s, so the token '
+                        'could not be validated; nothing was changed. Retry '
+                        'later.')
+
+_TAG = re.compile(r'<[^>]*>')
+
+
+def plain_text(message):
+    """``message`` without HTML markup or line breaks, in one line."""
+    return ' '.join(html.unescape(_TAG.sub(' ', str(message))).split())
+
+
 def make_fault(code, message, headers=None):
     """A webob Response carrying the fault JSON."""
     resp = webob.Response(status=code, content_type='application/json',
@@ -52,6 +74,41 @@ def make_fault(code, message, headers=None):
     return resp
 
 
+def service_unavailable(message, retry_after=RETRY_AFTER):
+    """The 503 response: the only place one is built.
+
+    :param message: what is unavailable, naming the dependency (the
+        database, the identity service, ...), and whether anything was
+        changed; HTML markup is removed.
+    :param retry_after: seconds for the ``Retry-After`` header.
+    :returns: a webob Response, ``{"serviceUnavailable": {"code": 503,
+        "message": ...}}``.
+    """
+    return make_fault(503, plain_text(message),
+                      {'Retry-After': str(int(retry_after))})
+
+
+def identity_unavailable(exc):
+    """The plain-text 503 message for an identity service failure.
+
+    ``exc`` is a keystoneauth1 or keystonemiddleware error raised while a
+    token was being validated. The library's own text names internal
+    endpoints, so the caller gets only the kind of failure; the log has
+    the rest.
+    """
+    if isinstance(exc, (ksa_exc.ConnectTimeout, ksa_exc.RequestTimeout)):
+        what = 'did not answer in time'
+    elif isinstance(exc, ksa_exc.ConnectionError):
+        what = 'cannot be reached'
+    elif isinstance(exc, ksa_exc.DiscoveryFailure):
+        what = 'did not answer its version discovery'
+    elif isinstance(exc, ksa_exc.CatalogException):
+        what = 'has no usable identity endpoint in its catalog'
+    else:
+        what = 'answered with an error'
+    return IDENTITY_UNAVAILABLE % what
+
+
 def _webob_message(exc):
     detail = getattr(exc, 'detail', None)
     return detail or exc.explanation or exc.title
@@ -66,12 +123,23 @@ def fault_response(exc, req):
         if code >= 500:
             LOG.error('%s answered %d for request %s: %s',
                       req.path_info, code, request_id, exc)
-        # NOTE: a 503 is temporary by definition; say when to come back.
-        # After a 408 the rest of the body may still arrive: close.
-        headers = {503: {'Retry-After': '5'},
-                   408: {'Connection': 'close'}}.get(code)
+        if code == 503:
+            return service_unavailable(message)
+        # NOTE: after a 408 the rest of the body may still arrive: close.
+        headers = {408: {'Connection': 'close'}}.get(code)
         return make_fault(code, message, headers)
+    if isinstance(exc, (ksa_exc.ClientException, auth_token.ServiceError)):
+        # NOTE: keystonemiddleware answers 503 itself for some of these
+        # (connection failure, discovery failure, a 408 or an error from
+        # keystone) and lets the others through: a timeout, a catalog
+        # without the identity endpoint. All mean that no token can be
+        # validated now.
+        LOG.warning('Identity service unavailable during request %s: %s',
+                    request_id, exc)
+        return service_unavailable(identity_unavailable(exc))
     if isinstance(exc, webob.exc.HTTPException):
+        if exc.code == 503:
+            return service_unavailable(_webob_message(exc))
         headers = {}
         if exc.code == 405 and exc.headers.get('Allow'):
             headers['Allow'] = exc.headers['Allow']
@@ -81,8 +149,8 @@ def fault_response(exc, req):
     if isinstance(exc, (db_exc.DBConnectionError,)):
         LOG.warning('Database unreachable during request %s: %s',
                     request_id, exc)
-        return make_fault(503, 'The database is unreachable; no change was '
-                               'made. Retry later.', {'Retry-After': '5'})
+        return service_unavailable('The database is unreachable; no change '
+                                   'was made. Retry later.')
     if _is_data_error(exc):
         # NOTE: e.g. a 4-byte UTF-8 character in a MySQL utf8 (3-byte)
         # column, as Cinder's tables are; the transaction rolled back.
@@ -94,8 +162,17 @@ def fault_response(exc, req):
                                'long); nothing was changed.')
     if isinstance(exc, db_exc.DBError) and _is_lock_timeout(exc):
         LOG.warning('Database busy during request %s: %s', request_id, exc)
-        return make_fault(503, 'The database is busy; no change was made. '
-                               'Retry later.', {'Retry-After': '1'})
+        return service_unavailable('The database is busy; no change was '
+                                   'made. Retry later.', retry_after=1)
+    if isinstance(exc, sqlalchemy.exc.TimeoutError):
+        # NOTE: no pooled connection became free within [database]
+        # pool_timeout: every connection is held by requests waiting on a
+        # slow or hung database server.
+        LOG.warning('No database connection free during request %s: %s',
+                    request_id, exc)
+        return service_unavailable('The database is not answering in time '
+                                   '(no connection became free); no change '
+                                   'was made. Retry later.')
     LOG.exception('Unexpected error in request %s', request_id)
     return make_fault(500, INTERNAL_ERROR)
 

@@ -1,7 +1,10 @@
 """The [database] group: oslo.db's options with our embedded default."""
 
+import urllib.parse
+
 from oslo_config import cfg
 from oslo_db import options as db_options
+import sqlalchemy as sa
 
 #: NOTE: the embedded default lives under state_path so a newcomer needs
 #: no database server; real deployments set [database] connection.
@@ -15,6 +18,53 @@ SQLITE_DEFAULT = 'sqlite:///$state_path/cinder_backup_reset.sqlite'
 #: 503 straight away, and the pool reconnects by itself (pool_pre_ping)
 #: once the database is back.
 MAX_RETRIES_DEFAULT = 0
+
+
+#: NOTE: the drivers wait without limit by default: for a server that
+#: accepts connections and never answers (a frozen process, a dropped
+#: network path) PyMySQL's handshake and every query read, and psycopg2's
+#: connection start-up, hold the request and its thread for as long as
+#: the server hangs. These parameters of the drivers are added to
+#: [database] connection for each one the URL and [database]
+#: connection_parameters do not already set; seconds.
+DRIVER_TIMEOUTS = {
+    # PyMySQL and mysqlclient: connecting; each read and write (the
+    # handshake is a read, so a black-hole server costs read_timeout).
+    'pymysql': {'connect_timeout': '5', 'read_timeout': '10',
+                'write_timeout': '10'},
+    'mysqldb': {'connect_timeout': '5', 'read_timeout': '10',
+                'write_timeout': '10'},
+    # libpq (psycopg2, psycopg): the whole connection start-up,
+    # authentication included.
+    'psycopg2': {'connect_timeout': '5'},
+    'psycopg': {'connect_timeout': '5'},
+}
+
+
+def connection_parameters(connection, parameters=None):
+    """``parameters`` plus the driver timeouts the operator did not set.
+
+    :param connection: the ``[database] connection`` URL.
+    :param parameters: ``[database] connection_parameters``
+        (``a=1&b=2``), or None.
+    :returns: the string for oslo.db's ``connection_parameters``, or
+        ``parameters`` unchanged for a URL that cannot be parsed or a
+        driver without known timeouts (SQLite).
+    """
+    try:
+        url = sa.engine.make_url(connection)
+        driver = url.get_driver_name()
+    except Exception:
+        return parameters
+    defaults = DRIVER_TIMEOUTS.get(driver, {})
+    given = set(url.query) | {
+        key for key, _value in urllib.parse.parse_qsl(parameters or '')}
+    added = [(key, value) for key, value in defaults.items()
+             if key not in given]
+    if not added:
+        return parameters
+    return '&'.join(filter(None, [parameters,
+                                  urllib.parse.urlencode(added)]))
 
 
 sqlite_opts = [

@@ -15,6 +15,7 @@ from cinder_backup_reset.conf import api
 from cinder_backup_reset.conf import backup
 from cinder_backup_reset.conf import cinder_filter
 from cinder_backup_reset.conf import database
+from cinder_backup_reset.conf import keystone
 from cinder_backup_reset.conf import paths
 from cinder_backup_reset.conf import service
 
@@ -36,6 +37,8 @@ def set_lib_defaults():
     # NOTE: so that the generated sample shows the embedded default.
     cfg.set_defaults(db_options.database_opts,
                      connection=database.SQLITE_DEFAULT)
+    # NOTE: timeouts and retries that bound every call to keystone.
+    keystone.set_defaults()
     # NOTE: oslo.service announces at INFO that it loaded its eventlet
     # backend, because oslo.messaging imports it; the service uses no
     # eventlet (see notifier.py), and operators should not read otherwise.

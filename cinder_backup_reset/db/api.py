@@ -24,6 +24,7 @@ from oslo_utils import timeutils
 from oslo_utils import uuidutils
 import sqlalchemy as sa
 
+from cinder_backup_reset.conf import database as conf_database
 from cinder_backup_reset.db import models
 from cinder_backup_reset.db import sqlite
 from cinder_backup_reset import exception
@@ -188,10 +189,19 @@ def facade_options():
 
 
 def _db_conf(conf):
-    """``conf.database`` as keyword arguments of the facade's configure()."""
+    """``conf.database`` as keyword arguments of the facade's configure().
+
+    Every option the facade accepts, with the driver timeouts that bound
+    every wait on a database server added to ``connection_parameters``
+    (conf/database.py).
+    """
     accepted = facade_options()
-    return {key: value for key, value in conf.database.items()
-            if key in accepted}
+    values = {key: value for key, value in conf.database.items()
+              if key in accepted}
+    # NOTE: timeouts that bound every wait on a database server.
+    values['connection_parameters'] = conf_database.connection_parameters(
+        values.get('connection'), values.get('connection_parameters'))
+    return values
 
 
 def get_engine():

@@ -134,6 +134,10 @@ class Notifications(fixtures.Fixture):
 
     @property
     def messages(self):
+        from cinder_backup_reset import notifier
+
+        # NOTE: the sender thread may still hold some.
+        notifier.flush()
         return [(message['publisher_id'], message['event_type'],
                  message['payload'])
                 for _ctxt, message, _prio, _retry in self._impl.NOTIFICATIONS]

@@ -12,6 +12,7 @@ from oslo_middleware import base
 
 from cinder_backup_reset.api import fault
 from cinder_backup_reset.api import wsgi
+from cinder_backup_reset.conf import keystone
 from cinder_backup_reset import context
 
 LOG = logging.getLogger(__name__)
@@ -24,6 +25,11 @@ def pipeline_factory(loader, global_conf, **local_conf):
     if strategy not in local_conf:
         raise ValueError('No pipeline %r in the paste config (have: %s)' % (
             strategy, ', '.join(sorted(local_conf))))
+    if strategy == 'keystone':
+        # NOTE: also when the pipeline is loaded without the service's
+        # start-up (a WSGI server of the operator's, tests), so that calls
+        # to keystone are bounded in every case.
+        keystone.set_defaults(CONF)
     names = local_conf[strategy].split()
     app = loader.get_app(names[-1])
     for name in reversed(names[:-1]):

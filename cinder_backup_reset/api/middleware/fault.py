@@ -30,8 +30,29 @@ def _is_fault_body(resp):
     return isinstance(inner, dict) and 'code' in inner and 'message' in inner
 
 
+def _library_unavailable(resp):
+    """Our 503 for a library middleware's own 503 response.
+
+    NOTE: in our pipelines the one library middleware that answers 503 is
+    keystonemiddleware's auth_token, when it cannot reach keystone; its
+    text is webob's HTML explanation around "The Keystone service is
+    temporarily unavailable.", without Retry-After.
+    """
+    text = _message_of(resp)
+    if b'keystone' in resp.body.lower():
+        return fault.service_unavailable(
+            fault.IDENTITY_UNAVAILABLE % 'is unavailable')
+    return fault.service_unavailable(
+        'A service this API depends on is unavailable (%s); nothing was '
+        'changed. Retry later.' % text.rstrip('.'))
+
+
 def _message_of(resp):
-    """The human text of a library's error response."""
+    """The human text of a library's error response, in plain text."""
+    return fault.plain_text(_raw_message_of(resp))
+
+
+def _raw_message_of(resp):
     if resp.content_type == 'application/json':
         try:
             data = jsonutils.loads(resp.body)
@@ -80,7 +101,9 @@ class FaultWrapper(base.ConfigurableMiddleware):
             resp = req.get_response(self.application)
         except Exception as exc:
             resp = fault.fault_response(exc, req)
-        if resp.status_int >= 400 and not _is_fault_body(resp):
+        if resp.status_int == 503 and not _is_fault_body(resp):
+            resp = _library_unavailable(resp)
+        elif resp.status_int >= 400 and not _is_fault_body(resp):
             keep = {k: v for k, v in resp.headers.items()
                     if k.lower() in ('www-authenticate', 'allow',
                                      'retry-after',

@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+import threading
 
 import fixtures as fx
 import testtools
@@ -96,6 +97,8 @@ class TestBrokerOutage(base.TestCase):
 
         from cinder_backup_reset.tests import fixtures as cbr_fixtures
         port = cbr_fixtures.free_port()
+        notifier.get_notifier(self.conf)
+        notifier.reset()
         self.conf_fixture.config(
             driver=['messagingv2'],
             transport_url='rabbit://guest:guest@127.0.0.1:%d/' % port,
@@ -109,7 +112,59 @@ class TestBrokerOutage(base.TestCase):
         self.assertEqual('error', self.get_backup(backup.id).status)
 
 
+class TestSenderThread(base.TestCase):
+    """A reset never waits for the message bus."""
+
+    def setUp(self):
+        super().setUp()
+        self.notes = self.useFixture(fixtures.Notifications(self.conf))
+        self.release = threading.Event()
+        self.sent = []
+        real_send = notifier._send
+
+        def blocked_send(*item):
+            # NOTE: a broker that does not answer until released.
+            self.release.wait(30)
+            self.sent.append(item[2])
+            real_send(*item)
+        self.useFixture(fx.MockPatchObject(notifier, '_send', blocked_send))
+        self.addCleanup(self.release.set)
+
+    def test_reset_answers_while_the_broker_hangs(self):
+        backup = self.create_backup(status='creating')
+        result = manager.BackupResetManager(self.conf).reset_status(
+            self.admin, backup, 'error')
+        self.assertEqual('error', result.status)
+        self.assertEqual([], self.sent)
+        self.assertFalse(notifier.flush(timeout=0.01))
+        self.release.set()
+        self.assertTrue(notifier.flush(timeout=30))
+        self.assertEqual(['backup.reset_status.start',
+                          'backup.reset_status.end'], self.sent)
+        self.assertEqual(['creating', 'error'],
+                         [p['status'] for _pub, _ev, p in
+                          self.notes.messages])
+
+    def test_full_queue_drops_and_logs(self):
+        self.useFixture(fx.MockPatchObject(notifier, 'QUEUE_SIZE', 1))
+        log = self.useFixture(fx.FakeLogger(name='cinder_backup_reset'))
+        backup = self.create_backup(status='creating')
+        manager.BackupResetManager(self.conf).reset_status(
+            self.admin, backup, 'error')
+        self.assertIn('backup.reset_status.end for backup %s dropped'
+                      % backup.id, log.output)
+        self.release.set()
+        self.assertTrue(notifier.flush(timeout=30))
+        self.assertEqual(['backup.reset_status.start'], self.sent)
+
+
 class TestEnabled(base.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        # NOTE: registers [oslo_messaging_notifications], which the tests
+        # set before anything else would.
+        notifier.get_notifier(self.conf)
 
     def _enabled(self, drivers):
         self.conf_fixture.config(driver=drivers,

@@ -66,6 +66,7 @@ class InProcessAPI(fixtures.Fixture):
     @staticmethod
     def notifications():
         """What was notified so far."""
+        notifier.flush()
         return list(_impl_test.NOTIFICATIONS)
 
     def request(self, path, method='GET', headers=None, body=None):

@@ -1,7 +1,10 @@
 """FaultWrapper and the auth middleware, in isolation."""
 
+from keystoneauth1 import exceptions as ksa_exc
+from keystonemiddleware import auth_token
 from oslo_db import exception as db_exc
 from oslo_middleware import http_proxy_to_wsgi
+import sqlalchemy.exc
 import webob
 import webob.dec
 import webob.exc
@@ -52,9 +55,78 @@ class TestFaultWrapper(base.TestCase):
 
     def test_database_unreachable_is_503(self):
         resp = self._call(_raising(db_exc.DBConnectionError('gone')))
-        self.assertEqual(503, resp.status_int)
-        self.assertIn('serviceUnavailable', resp.json)
-        self.assertTrue(resp.headers['Retry-After'])
+        self.assert_unavailable(resp, 'database is unreachable')
+
+    def assert_unavailable(self, resp, *words):
+        self.assertEqual(503, resp.status_int, resp.body)
+        self.assertEqual(['serviceUnavailable'], list(resp.json))
+        message = resp.json['serviceUnavailable']['message']
+        for word in words:
+            self.assertIn(word, message)
+        for markup in ('<', '\n', 'http://'):
+            self.assertNotIn(markup, message)
+        self.assertEqual('5' if 'busy' not in message else '1',
+                         resp.headers['Retry-After'])
+        self.assertEqual('req-1234', resp.headers['x-compute-request-id'])
+        return message
+
+    def test_every_keystoneauth_failure_is_503_naming_keystone(self):
+        url = 'http://keystone.internal:5000/v3/auth/tokens'
+        for exc, what in (
+                (ksa_exc.ConnectTimeout('Request to %s timed out' % url),
+                 'did not answer in time'),
+                (ksa_exc.RequestTimeout(), 'did not answer in time'),
+                (ksa_exc.ConnectFailure('Unable to establish connection '
+                                        'to %s' % url), 'cannot be reached'),
+                (ksa_exc.SSLError('SSL exception connecting to %s' % url),
+                 'cannot be reached'),
+                (ksa_exc.DiscoveryFailure('Could not find versioned '
+                                          'identity endpoints'),
+                 'version discovery'),
+                (ksa_exc.EndpointNotFound(), 'catalog'),
+                (ksa_exc.InternalServerError(), 'answered with an error'),
+                (auth_token.ServiceError('Failed to fetch token data'),
+                 'answered with an error')):
+            resp = self._call(_raising(exc))
+            self.assert_unavailable(resp, 'identity service (keystone)',
+                                    what, 'nothing was changed')
+
+    def test_keystonemiddleware_503_becomes_plain_503_with_retry_after(self):
+        # NOTE: what keystonemiddleware answers when it cannot reach
+        # keystone: webob's page around its text, no Retry-After.
+        for accept in ('application/json', 'text/html', None):
+            exc = webob.exc.HTTPServiceUnavailable(
+                'The Keystone service is temporarily unavailable.')
+            app = webob.dec.wsgify(lambda req, exc=exc: exc)
+            req = webob.Request.blank('/v3/backups')
+            req.environ['openstack.request_id'] = 'req-1234'
+            if accept:
+                req.accept = accept
+            resp = req.get_response(fault.FaultWrapper(app))
+            self.assert_unavailable(resp, 'identity service (keystone)')
+
+    def test_other_library_503_is_plain_with_retry_after(self):
+        resp = self._call(_answering(
+            '503 Service Unavailable',
+            b'<html><body>Backend <b>down</b><br /><br />\n</body></html>',
+            'text/html'))
+        self.assert_unavailable(resp, 'depends on')
+
+    def test_our_503_has_retry_after(self):
+        resp = self._call(_raising(exception.ServiceUnavailable(
+            reason='the backup storage is not mounted')))
+        self.assert_unavailable(resp, 'backup storage')
+
+    def test_commit_in_doubt_has_retry_after(self):
+        resp = self._call(_raising(exception.DatabaseCommitInDoubt(
+            backup_id='b1', request_id='req-9')))
+        self.assert_unavailable(resp, 'database', 'req-9')
+
+    def test_no_free_database_connection_is_503(self):
+        resp = self._call(_raising(sqlalchemy.exc.TimeoutError(
+            'QueuePool limit of size 5 overflow 10 reached')))
+        message = self.assert_unavailable(resp, 'database')
+        self.assertNotIn('QueuePool', message)
 
     def test_value_the_database_refuses_is_400(self):
         resp = self._call(_raising(db_exc.DBDataError(
@@ -66,7 +138,7 @@ class TestFaultWrapper(base.TestCase):
     def test_sqlite_busy_is_503(self):
         resp = self._call(_raising(db_exc.DBError(
             'sqlite3.OperationalError: database is locked')))
-        self.assertEqual(503, resp.status_int)
+        self.assert_unavailable(resp, 'database is busy')
 
     def test_library_html_error_becomes_fault_json(self):
         resp = self._call(_answering('413 Request Entity Too Large',
