@@ -195,3 +195,9 @@ class DatabaseUnusable(CinderBackupResetException):
     """The configured database could not be opened or reached."""
 
     msg_fmt = '%(problem)s'
+
+
+class FilterConfigInvalid(CinderBackupResetException):
+    """The backup_reset filter's config_file cannot be used (start-up)."""
+
+    msg_fmt = 'config_file %(path)s of the backup_reset filter: %(reason)s'

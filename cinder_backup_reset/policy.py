@@ -38,6 +38,18 @@ def init(conf=cfg.CONF, policy_file=None, rules=None, suppress_warnings=True):
     return _ENFORCER
 
 
+def use_conf(conf):
+    """Make the process's enforcer read ``conf`` (and return it).
+
+    For the paste filter inside cinder-api: its private ConfigOpts names
+    the policy file; an enforcer made from another configuration is
+    replaced.
+    """
+    if _ENFORCER is not None and _ENFORCER.conf is not conf:
+        reset()
+    return init(conf)
+
+
 def get_enforcer():
     """Entry point for oslopolicy-* tools: parse argv, return the enforcer."""
     conf = cfg.ConfigOpts()

@@ -8,7 +8,7 @@ from oslo_db import exception as db_exc
 from oslo_log import log as logging
 from sqlalchemy import exc as sa_exc
 
-import cinder_backup_reset.conf  # noqa: F401  (registers the options)
+from cinder_backup_reset import conf as service_conf
 from cinder_backup_reset.conf import opts
 from cinder_backup_reset.db import api as db_api
 from cinder_backup_reset.db import migration
@@ -17,6 +17,8 @@ from cinder_backup_reset import exception
 from cinder_backup_reset import version
 
 LOG = logging.getLogger(__name__)
+# NOTE: the standalone service's options live on the global CONF.
+service_conf.register_opts(cfg.CONF)
 PROJECT = 'cinder-backup-reset'
 
 _PASTE_DIRS = (

@@ -73,6 +73,9 @@ class ExtensionManager:
     """Loads the configured extensions and answers the extensions API."""
 
     def __init__(self, conf):
+        #: the configuration the extensions read (the service's CONF, or
+        #: the private one of the cinder-api filter)
+        self.conf = conf
         self.extensions = {}
         for name in conf.osapi_volume_extension:
             self._load(name)

@@ -13,12 +13,13 @@ from oslo_log import log
 
 from cinder_backup_reset.conf import api
 from cinder_backup_reset.conf import backup
+from cinder_backup_reset.conf import cinder_filter
 from cinder_backup_reset.conf import database
 from cinder_backup_reset.conf import keystone
 from cinder_backup_reset.conf import paths
 from cinder_backup_reset.conf import service
 
-_MODULES = (paths, service, api, backup, database)
+_MODULES = (paths, service, api, backup, cinder_filter, database)
 
 
 def list_opts():

@@ -7,10 +7,12 @@ from oslo_db.sqlalchemy import engines
 from oslo_log import log
 from oslo_policy import opts as policy_opts
 
-import cinder_backup_reset.conf  # noqa: F401
+from cinder_backup_reset import conf as service_conf
 from cinder_backup_reset.db import api as db_api
 from cinder_backup_reset.db import migration
 from cinder_backup_reset import policy
+
+service_conf.register_opts(cfg.CONF)
 
 
 def free_port():

@@ -21,8 +21,8 @@ class BackupResetController(wsgi.Controller):
     which writes and notifies.
     """
 
-    def __init__(self, reset_manager=None):
-        self.manager = reset_manager or manager.BackupResetManager(cfg.CONF)
+    def __init__(self, reset_manager=None, conf=cfg.CONF):
+        self.manager = reset_manager or manager.BackupResetManager(conf)
         # NOTE: load the driver now: a misconfigured backup_driver stops
         # the service at start-up, not at the first reset an operator needs.
         self.manager.driver
@@ -78,7 +78,7 @@ class BackupReset(extensions.ExtensionDescriptor):
 
     def get_controller_extensions(self):
         return [extensions.ControllerExtension(
-            self, 'backups', BackupResetController())]
+            self, 'backups', BackupResetController(conf=self.ext_mgr.conf))]
 
     def get_resources(self):
         return [extensions.ResourceExtension(
