@@ -300,6 +300,7 @@ def backup_get_parent(context, parent_id):
         models.Backup.id == parent_id).first()
 
 
+@_translate_connection_errors
 @main_context_manager.reader
 def backup_get_all(context, filters=None, marker=None, limit=None,
                    sort_keys=None, sort_dirs=None, all_projects=False):

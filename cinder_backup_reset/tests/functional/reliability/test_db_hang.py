@@ -31,6 +31,7 @@ SLACK_SECONDS = 2
 #: connection's ping timed out and the pool connects again; libpq waits
 #: connect_timeout for the whole start-up.
 BOUNDS = {'mysql': 2 * 10, 'postgresql': 5}
+DEFAULT_PORTS = {'mysql': 3306, 'postgresql': 5432}
 
 
 class _Hang:
@@ -47,7 +48,9 @@ class _Hang:
         db.db_sync(tmp)
         self.engine = db.engine
         real = sa.engine.make_url(db.url)
-        self.relay = outage.Relay((real.host, real.port)).start()
+        # NOTE: oslo.db's provisioned URLs leave the port to the driver.
+        port = real.port or DEFAULT_PORTS[self.backend]
+        self.relay = outage.Relay((real.host, port)).start()
         self.addCleanup(self.relay.stop)
         self.url = real.set(port=self.relay.port).render_as_string(
             hide_password=False)
