@@ -10,7 +10,9 @@ backup_opts = [
                     '(posix, fake) or a "module:Class" path.'),
     cfg.StrOpt('backup_posix_path',
                default='$state_path/backup',
-               help='Path of the posix (and NFS mount) backup repository.'),
+               help='Path of the posix (and NFS mount) backup repository. '
+                    'A relative path set in a config file is relative to '
+                    "that file's directory."),
     cfg.IntOpt('backup_sha_block_size_bytes',
                default=32768,
                min=1,
