@@ -5,6 +5,7 @@ from oslo_log import log as logging
 from paste import deploy
 from paste import urlmap
 
+from cinder_backup_reset.db import api as db_api
 from cinder_backup_reset import exception
 from cinder_backup_reset import policy
 from cinder_backup_reset import service
@@ -14,17 +15,23 @@ APP_NAME = 'osapi_volume'
 
 
 def load_app(conf=cfg.CONF):
-    """Configure the DB and policy, then load the paste pipeline.
+    """Check the configuration, load the paste pipeline, then the DB.
 
     Expects ``conf`` to be parsed already.
+
+    NOTE: everything that can refuse a start (the database URL, the
+    policy, the paste file, the backup driver, keystonemiddleware's
+    credentials) is checked before the embedded SQLite database is created
+    or migrated, so a refused start leaves nothing behind.
     """
-    service.init_database(conf)
+    db_api.configure(conf)
     policy.init(conf)
     paste_file = service.find_paste_config(conf)
     LOG.info('Loading the API from %s (auth_strategy %s)', paste_file,
              conf.auth_strategy)
     app = deploy.loadapp('config:%s' % paste_file, name=APP_NAME)
     _check_keystone(app)
+    service.init_database(conf)
     return app
 
 
