@@ -2,6 +2,7 @@
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -81,6 +82,23 @@ class TestAPIServer(testtools.TestCase):
         output = self.start_failing({'backup_driver': 'no-such-driver'})
         self.assertIn('Cannot start the API: Backup driver no-such-driver '
                       'could not be loaded', output)
+
+    def test_port_in_use_is_one_line(self):
+        with socket.socket() as busy:
+            busy.bind(('127.0.0.1', 0))
+            busy.listen()
+            port = busy.getsockname()[1]
+            output = self.start_failing({'backup_driver': 'fake',
+                                         'osapi_volume_listen': '127.0.0.1',
+                                         'osapi_volume_listen_port': port})
+        problem = ('Cannot start the API: 127.0.0.1:%d is already in use'
+                   % port)
+        self.assertIn(problem, output)
+        self.assertEqual([], [line for line in output.splitlines()
+                              if 'ERROR' in line and problem not in line])
+        self.assertNotIn('Serving the API', output)
+        # gunicorn's own retries (five, a second apart) never start.
+        self.assertNotIn('Connection in use', output)
 
     def test_missing_paste_file_stops_start_up(self):
         output = self.start_failing({'backup_driver': 'fake',
