@@ -32,7 +32,7 @@ def parse_args(argv, conf=cfg.CONF, default_config_files=None):
     """Parse the command line and config files; set up logging."""
     logging.register_options(conf)
     opts.set_lib_defaults()
-    conf(argv, project=PROJECT, version=version.version_info.version_string(),
+    conf(argv, project=PROJECT, version=version.version_string(),
          default_config_files=default_config_files)
     anchor_paths(conf)
     logging.setup(conf, PROJECT)

@@ -121,7 +121,7 @@ def build_parser(argv):
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument(
         '--version', action='version',
-        version=version.version_info.version_string())
+        version=version.version_string())
     parser.add_argument(
         '--debug', action='store_true', default=False,
         help='Log HTTP requests and responses and show tracebacks.')
