@@ -124,7 +124,8 @@ def create(args):
     except posix_writer.WriteCancelled:
         bar.close()
         return _error('Backup %s is no longer "creating" (status %s; an '
-                      'administrator reset it?): stopped writing.'
+                      'administrator reset it?): stopped writing and '
+                      'removed the objects written so far.'
                       % (backup_id, db_api.backup_get(ctx, backup_id).status))
     except (OSError, exception.InvalidBackup) as exc:
         bar.close()
@@ -158,6 +159,9 @@ def restore(args):
     ctx, drv = _setup()
     try:
         backup = db_api.backup_get(ctx, args.backup)
+        if backup.status != 'available':
+            return _error('Cannot restore: backup %s is %s, not available.'
+                          % (backup.id, backup.status))
         db_api.backup_conditional_update(ctx, backup.id, 'available',
                                          {'status': 'restoring'})
     except (exception.BackupNotFound, exception.BackupStatusConflict) as exc:
@@ -180,10 +184,7 @@ def restore(args):
             os.close(fd)
     except posix_restore.RestoreCancelled:
         bar.close()
-        # NOTE: like Cinder's restore cancellation: whoever changed the
-        # status owns the row now; leave it alone.
-        return _error('Restore of %s cancelled: the backup is no longer '
-                      '"restoring".' % backup.id)
+        return _restore_cancelled(ctx, backup.id)
     except exception.BackupVerifyFailed as exc:
         bar.close()
         outcome, values = 'error', {'fail_reason': exc.reason}
@@ -204,6 +205,34 @@ def restore(args):
     print('Restored %d bytes of backup %s to %s.'
           % (done, backup.id, args.volume_file))
     return 0
+
+
+def _restore_cancelled(ctx, backup_id):
+    """Return a backup whose restore was cancelled to ``available``.
+
+    NOTE: Cinder's behaviour (BackupManager.restore_backup on
+    BackupRestoreCancel): the backup's data was never in question, so it
+    ends ``available`` whatever status cancelled the restore; the history
+    row keeps the status and fail_reason the reset had set.
+    """
+    current = db_api.backup_get(ctx, backup_id)
+    if current.status != 'available':
+        try:
+            db_api.backup_conditional_update(
+                ctx, backup_id, current.status,
+                {'status': 'available', 'fail_reason': None},
+                history={'from_status': current.status,
+                         'to_status': 'available',
+                         'reason': 'restore cancelled; the backup is '
+                                   'available again, as Cinder does',
+                         'evidence': {
+                             'previous_fail_reason': current.fail_reason}})
+        except exception.BackupStatusConflict as exc:
+            return _error('Restore of %s cancelled; %s' % (backup_id, exc))
+    return _error('Restore of %s cancelled (the backup was reset to %s '
+                  'while restoring); the backup is available again. The '
+                  'restored file is incomplete.'
+                  % (backup_id, current.status))
 
 
 def verify(args):
