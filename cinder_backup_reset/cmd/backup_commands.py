@@ -132,6 +132,14 @@ def create(args):
         _finish(ctx, backup_id, 'error', {'fail_reason': str(exc)})
         return _error('Backup %s failed: %s' % (backup_id, exc))
     bar.close()
+    if getattr(args, 'simulate_crash', False):
+        # NOTE: what a backup service that died right before its last
+        # database write leaves: every object and the metadata on disk,
+        # the row still "creating". For trying (and testing) the reset.
+        print('Backup %s: all %d objects written; exiting without marking '
+              'it available (--simulate-crash): it stays "creating".'
+              % (backup_id, result.object_count))
+        return 0
     return _finish(ctx, backup_id, 'available', {
         'object_count': result.object_count,
         'size': math.ceil(result.size_bytes / GiB)}, result=result)
@@ -290,6 +298,12 @@ def add_parsers(subparsers):
     sub.add_argument('--volume-id')
     # NOTE: oslo.config keeps the command group's name in ``name``.
     sub.add_argument('--name', dest='backup_name')
+    sub.add_argument(
+        '--simulate-crash', action='store_true',
+        help='Write the whole backup, then exit without marking it '
+             'available, as a backup service that crashed before its last '
+             'database write would: the backup stays "creating" (for '
+             'trying the reset).')
     sub.set_defaults(func=create)
 
     sub = actions.add_parser('restore', help='Restore a backup to a file.')

@@ -86,6 +86,14 @@ class CommandsTest(posix_base.PosixTestCase):
                 self.assertEqual(self.data, f.read(), algorithm)
             self.driver.verify(self.ctx, backup, deep=True)
 
+    def test_simulate_crash_leaves_a_whole_backup_creating(self):
+        self.assertEqual(0, self.create(simulate_crash=True))
+        backup = self.only_backup()
+        self.assertEqual('creating', backup.status)
+        self.assertIn('stays "creating"', self.stdout.getvalue())
+        # The data is whole: the verification a reset runs passes.
+        self.driver.verify(self.ctx, backup, deep=True)
+
     def test_file_size_must_be_multiple_of_block(self):
         self.conf_fixture.config(backup_file_size=4 * posix_base.BLOCK + 1)
         self.assertEqual(1, self.create())
