@@ -11,6 +11,7 @@ import time
 import requests
 import testtools
 
+from cinder_backup_reset.tests import fixtures as test_fixtures
 from cinder_backup_reset.tests.functional.fixtures import server
 
 
@@ -111,7 +112,19 @@ class TestAPIServer(testtools.TestCase):
                                      'auth_strategy': 'keystone'})
         self.assertIn('Cannot start the API: auth_strategy is keystone, '
                       'but keystonemiddleware has no credentials', output)
+
+    def test_keystonemiddleware_starts_and_warns_once(self):
         # One keystonemiddleware for /v2 and /v3: its start-up lines once.
+        # (No www_authenticate_uri, so keystonemiddleware warns.)
+        service_user = dict(test_fixtures.KEYSTONE_SERVICE_USER,
+                            auth_url='http://127.0.0.1:9/v3')
+        del service_user['www_authenticate_uri']
+        api = self.useFixture(server.APIServer(config={
+            'DEFAULT': {'backup_driver': 'fake',
+                        'auth_strategy': 'keystone'},
+            'keystone_authtoken': service_user}))
+        api.stop()
+        output = api.log()
         self.assertEqual(1, output.count(
             'Starting Keystone auth_token middleware'), output)
         self.assertEqual(1, output.count(
