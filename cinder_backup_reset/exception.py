@@ -98,9 +98,21 @@ class Conflict(CinderBackupResetException):
 
 
 class BackupStatusConflict(Conflict):
+    """A compare-and-swap lost: the status changed after it was read."""
+
+    msg_fmt = ('Backup %(backup_id)s was not changed: its status was '
+               '%(expected)s when read, but another operation changed it '
+               'to %(actual)s first (a lost race). Read the backup again '
+               'and retry if still needed.')
+
+
+class BackupStatusNotExpected(BackupStatusConflict):
+    """The caller's ``expected_status`` is not the backup's status."""
+
     msg_fmt = ('Backup %(backup_id)s was not reset: its status is '
-               '%(actual)s, not %(expected)s. Another operation changed it '
-               'first; read the backup again and retry if still needed.')
+               '%(actual)s, not %(expected)s as the request expected '
+               '(expected_status). Read the backup again and retry if still '
+               'needed.')
 
 
 class InvalidBackup(Invalid):

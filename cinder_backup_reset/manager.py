@@ -110,8 +110,10 @@ class BackupResetManager:
         """Reset ``backup`` (a row the caller read and authorized).
 
         :returns: ResetOutcome
-        :raises BackupStatusConflict: the status is not the expected one,
-            or changed while we worked (nothing was written).
+        :raises BackupStatusNotExpected: the status is not the caller's
+            ``expected_status`` (nothing was written).
+        :raises BackupStatusConflict: the status changed while we worked
+            (a lost race; nothing was written).
         :raises BackupVerifyFailed: verification failed; unless dry_run,
             the backup is now ``error`` and the history records why.
         :raises InvalidBackup: ``-> available`` cannot be verified here
@@ -124,7 +126,7 @@ class BackupResetManager:
                     % (status, ', '.join(backup_actions.RESET_TARGETS)))
         seen = backup.status
         if expected_status is not None and expected_status != seen:
-            raise exception.BackupStatusConflict(
+            raise exception.BackupStatusNotExpected(
                 backup_id=backup.id, actual=seen, expected=expected_status)
 
         if status == AVAILABLE and seen != RESTORING:

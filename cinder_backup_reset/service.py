@@ -34,9 +34,34 @@ def parse_args(argv, conf=cfg.CONF, default_config_files=None):
     """Parse the command line and config files; set up logging."""
     logging.register_options(conf)
     opts.set_lib_defaults()
-    conf(argv, project=PROJECT, version=version.version_info.version_string(),
+    conf(argv, project=PROJECT, version=version.version_string(),
          default_config_files=default_config_files)
+    anchor_paths(conf)
     logging.setup(conf, PROJECT)
+
+
+#: directory options whose relative value in a config file names a place
+#: next to that file.
+FILE_RELATIVE_PATHS = ('state_path', 'backup_posix_path')
+
+
+def anchor_paths(conf=cfg.CONF):
+    """Make relative directories set in a config file relative to that file.
+
+    NOTE: otherwise the quick-start's ``state_path = quickstart-state``
+    meant a new, empty database in whatever directory a command ran from.
+    A relative value from the command line or the environment stays
+    relative to the current directory, as the user typed it.
+    """
+    for name in FILE_RELATIVE_PATHS:
+        value = conf[name]
+        if not value or os.path.isabs(value):
+            continue
+        where = conf.get_location(name)
+        if where.location is not cfg.Locations.user or not where.detail:
+            continue
+        base = os.path.dirname(os.path.abspath(where.detail))
+        conf.set_override(name, os.path.normpath(os.path.join(base, value)))
 
 
 def find_paste_config(conf=cfg.CONF):

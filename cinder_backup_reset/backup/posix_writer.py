@@ -169,8 +169,9 @@ def write_backup(source, spec, file_size, block_size, algorithm,
 
     Objects are written in order, then the sha256 file, then the metadata
     file (so a backup without metadata is known to be incomplete). Before
-    each object ``should_continue()`` is asked, if given; False raises
-    WriteCancelled. ``progress(done, total)`` follows the bytes read.
+    each object ``should_continue()`` is asked, if given; False removes the
+    objects written so far and raises WriteCancelled. ``progress(done,
+    total)`` follows the bytes read.
     """
     check_sizes(file_size, block_size)
     stored_name = fmt.stored_compression(algorithm)
@@ -187,6 +188,11 @@ def write_backup(source, spec, file_size, block_size, algorithm,
         if not data:
             break
         if should_continue is not None and not should_continue():
+            # NOTE: Cinder removes the objects of a backup it did not
+            # finish; a cancelled backup must leave no data for a later
+            # reset to mistake for a backup.
+            _remove_objects(spec.container_path,
+                            [next(iter(obj)) for obj in objects])
             raise WriteCancelled()
         number += 1
         name = fmt.object_name(spec.prefix, number)
@@ -233,6 +239,20 @@ def write_backup(source, spec, file_size, block_size, algorithm,
     _fsync_dir(spec.container_path)
     return WriteResult(object_count=len(objects), size_bytes=offset,
                        stored_bytes=stored_bytes, sha256_count=len(sha256s))
+
+
+def _remove_objects(container_path, names):
+    """Remove the named objects, then the container if it is now empty."""
+    for name in names:
+        try:
+            os.unlink(os.path.join(container_path, name))
+        except FileNotFoundError:
+            pass
+    try:
+        os.rmdir(container_path)
+    except OSError:
+        # NOTE: not empty (files we did not write) or already gone.
+        pass
 
 
 def _fsync_dir(path):

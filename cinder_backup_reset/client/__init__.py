@@ -75,7 +75,7 @@ class Client(object):
             interface=interface, region_name=region_name,
             endpoint_override=endpoint_override,
             client_name='cinder-backup-reset',
-            client_version=version.version_info.version_string())
+            client_version=version.version_string())
         #: Request id of the last answered request (success or error).
         self.last_request_id = None
 

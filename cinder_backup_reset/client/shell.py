@@ -160,7 +160,7 @@ class BackupResetApp(app.App):
         commands.register(manager)
         super().__init__(
             description=DESCRIPTION,
-            version=version.version_info.version_string(),
+            version=version.version_string(),
             command_manager=manager, stdin=stdin, stdout=stdout,
             stderr=stderr, deferred_help=True)
         self.client_manager = None

@@ -13,6 +13,8 @@ request timeouts (doc/source/admin/reliability.rst), as any OpenStack
 API does.
 """
 
+import errno
+import socket
 import sys
 
 from gunicorn.app import base as gunicorn_base
@@ -52,6 +54,7 @@ def gunicorn_options(conf):
         # stops start-up with its message instead of crash-looping workers.
         'preload_app': True,
         'post_fork': _post_fork,
+        'when_ready': _when_ready,
         'proc_name': 'cinder-backup-reset-api',
         'accesslog': None,
         'errorlog': '-',
@@ -64,6 +67,40 @@ def gunicorn_options(conf):
 
 def _host(address):
     return '[%s]' % address if ':' in address else address
+
+
+def check_listen(conf):
+    """Why the API cannot listen on its address, or None when it can.
+
+    NOTE: gunicorn retries a busy address five times, a second apart,
+    logging two lines each time, after our start-up lines; an operator
+    wants one line naming the address. The address is tried the way
+    gunicorn binds it (SO_REUSEADDR), then released for gunicorn.
+    """
+    host, port = conf.osapi_volume_listen, conf.osapi_volume_listen_port
+    address = '%s:%d' % (_host(host), port)
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        family, kind, proto, _name, sockaddr = infos[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(sockaddr)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            return ('%s is already in use (another process listens there); '
+                    'stop it or set [DEFAULT] osapi_volume_listen_port.'
+                    % address)
+        return ('cannot listen on %s: %s ([DEFAULT] osapi_volume_listen, '
+                'osapi_volume_listen_port).' % (address,
+                                                exc.strerror or exc))
+    return None
+
+
+def _when_ready(server):
+    # NOTE: logged once gunicorn listens, so the line is never followed by
+    # a failure to bind.
+    LOG.info('Serving the API on %s with %d worker(s) of %d thread(s)',
+             server.cfg.bind[0], server.cfg.workers, server.cfg.threads)
 
 
 def _post_fork(server, worker):
@@ -92,9 +129,11 @@ class APIServer(gunicorn_base.BaseApplication):
 def main(argv=None):
     """Entry point of cinder-backup-reset-api."""
     service.parse_args(sys.argv[1:] if argv is None else argv)
-    problem = None
+    # NOTE: the address first: a refused start changes nothing (loading
+    # the application creates the embedded database).
+    problem = check_listen(CONF)
     try:
-        application = wsgi.load_app(CONF)
+        application = None if problem else wsgi.load_app(CONF)
     except exception.CinderBackupResetException as exc:
         problem = str(exc)
     except (db_exc.DBError, sa_exc.DBAPIError) as exc:
@@ -107,8 +146,6 @@ def main(argv=None):
         LOG.error('Cannot start the API: %s', problem)
         return 1
     options = gunicorn_options(CONF)
-    LOG.info('Serving the API on %s with %d worker(s) of %d thread(s)',
-             options['bind'][0], options['workers'], options['threads'])
     APIServer(application, options).run()
 
 

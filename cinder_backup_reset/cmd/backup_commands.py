@@ -124,13 +124,22 @@ def create(args):
     except posix_writer.WriteCancelled:
         bar.close()
         return _error('Backup %s is no longer "creating" (status %s; an '
-                      'administrator reset it?): stopped writing.'
+                      'administrator reset it?): stopped writing and '
+                      'removed the objects written so far.'
                       % (backup_id, db_api.backup_get(ctx, backup_id).status))
     except (OSError, exception.InvalidBackup) as exc:
         bar.close()
         _finish(ctx, backup_id, 'error', {'fail_reason': str(exc)})
         return _error('Backup %s failed: %s' % (backup_id, exc))
     bar.close()
+    if getattr(args, 'simulate_crash', False):
+        # NOTE: what a backup service that died right before its last
+        # database write leaves: every object and the metadata on disk,
+        # the row still "creating". For trying (and testing) the reset.
+        print('Backup %s: all %d objects written; exiting without marking '
+              'it available (--simulate-crash): it stays "creating".'
+              % (backup_id, result.object_count))
+        return 0
     return _finish(ctx, backup_id, 'available', {
         'object_count': result.object_count,
         'size': math.ceil(result.size_bytes / GiB)}, result=result)
@@ -164,6 +173,9 @@ def restore(args):
     ctx, drv = _setup()
     try:
         backup = db_api.backup_get(ctx, args.backup)
+        if backup.status != 'available':
+            return _error('Cannot restore: backup %s is %s, not available.'
+                          % (backup.id, backup.status))
     except exception.BackupNotFound as exc:
         return _error('Cannot restore: %s' % exc)
     if not drv.owns(backup.service):
@@ -196,10 +208,7 @@ def restore(args):
             os.close(fd)
     except posix_restore.RestoreCancelled:
         bar.close()
-        # NOTE: like Cinder's restore cancellation: whoever changed the
-        # status owns the row now; leave it alone.
-        return _error('Restore of %s cancelled: the backup is no longer '
-                      '"restoring".' % backup.id)
+        return _restore_cancelled(ctx, backup.id)
     except exception.BackupVerifyFailed as exc:
         bar.close()
         outcome, values = 'error', {'fail_reason': exc.reason}
@@ -220,6 +229,34 @@ def restore(args):
     print('Restored %d bytes of backup %s to %s.'
           % (done, backup.id, args.volume_file))
     return 0
+
+
+def _restore_cancelled(ctx, backup_id):
+    """Return a backup whose restore was cancelled to ``available``.
+
+    NOTE: Cinder's behaviour (BackupManager.restore_backup on
+    BackupRestoreCancel): the backup's data was never in question, so it
+    ends ``available`` whatever status cancelled the restore; the history
+    row keeps the status and fail_reason the reset had set.
+    """
+    current = db_api.backup_get(ctx, backup_id)
+    if current.status != 'available':
+        try:
+            db_api.backup_conditional_update(
+                ctx, backup_id, current.status,
+                {'status': 'available', 'fail_reason': None},
+                history={'from_status': current.status,
+                         'to_status': 'available',
+                         'reason': 'restore cancelled; the backup is '
+                                   'available again, as Cinder does',
+                         'evidence': {
+                             'previous_fail_reason': current.fail_reason}})
+        except exception.BackupStatusConflict as exc:
+            return _error('Restore of %s cancelled; %s' % (backup_id, exc))
+    return _error('Restore of %s cancelled (the backup was reset to %s '
+                  'while restoring); the backup is available again. The '
+                  'restored file is incomplete.'
+                  % (backup_id, current.status))
 
 
 def verify(args):
@@ -280,6 +317,12 @@ def add_parsers(subparsers):
     sub.add_argument('--volume-id')
     # NOTE: oslo.config keeps the command group's name in ``name``.
     sub.add_argument('--name', dest='backup_name')
+    sub.add_argument(
+        '--simulate-crash', action='store_true',
+        help='Write the whole backup, then exit without marking it '
+             'available, as a backup service that crashed before its last '
+             'database write would: the backup stays "creating" (for '
+             'trying the reset).')
     sub.set_defaults(func=create)
 
     sub = actions.add_parser('restore', help='Restore a backup to a file.')

@@ -13,7 +13,8 @@ backup_opts = [
                help='Path of the posix backup repository: where Cinder\'s '
                     'PosixBackupDriver (and "cinder-backup-reset-manage '
                     'backup create") keep backups. Cinder\'s option and '
-                    'default.'),
+                    'default. A relative path set in a config file is '
+                    "relative to that file's directory."),
     cfg.StrOpt('backup_share',
                help='NFS share of Cinder\'s NFSBackupDriver, in '
                     'hostname:path, ipv4addr:path or "[ipv6addr]:path" '

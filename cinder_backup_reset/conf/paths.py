@@ -9,7 +9,9 @@ path_opts = [
                     "state: the embedded SQLite database and, by default, "
                     "the posix backup repository. Cinder's option name and "
                     "default, so backups written by Cinder's posix driver "
-                    "are found where Cinder put them."),
+                    "are found where Cinder put them. A relative path set "
+                    "in a config file is relative to that file's "
+                    "directory."),
 ]
 
 

@@ -8,6 +8,7 @@ from oslo_log import log as logging
 from paste import deploy
 
 from cinder_backup_reset.backup import driver as backup_driver
+from cinder_backup_reset.db import api as db_api
 from cinder_backup_reset import exception
 from cinder_backup_reset import policy
 from cinder_backup_reset import service
@@ -17,11 +18,16 @@ APP_NAME = 'osapi_volume'
 
 
 def load_app(conf=cfg.CONF):
-    """Configure the DB and policy, then load the paste pipeline.
+    """Check the configuration, load the paste pipeline, then the DB.
 
     Expects ``conf`` to be parsed already.
+
+    NOTE: everything that can refuse a start (the database URL, the
+    policy, the paste file, the backup driver, keystonemiddleware's
+    credentials) is checked before the embedded SQLite database is created
+    or migrated, so a refused start leaves nothing behind.
     """
-    service.init_database(conf)
+    db_api.configure(conf)
     policy.init(conf)
     paste_file = service.find_paste_config(conf)
     LOG.info('Loading the API from %s (auth_strategy %s)', paste_file,
@@ -30,6 +36,7 @@ def load_app(conf=cfg.CONF):
         _check_keystone(conf, paste_file)
     app = deploy.loadapp('config:%s' % paste_file, name=APP_NAME)
     warn_about_backend(conf)
+    service.init_database(conf)
     return app
 
 

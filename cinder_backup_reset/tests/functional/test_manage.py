@@ -140,3 +140,44 @@ class TestManageDatabaseProblems(testtools.TestCase):
         self.assertEqual(1, len(lines), output)
         for text in expected:
             self.assertIn(text, lines[0])
+
+
+
+class TestQuickstartStateFromAnyDirectory(testtools.TestCase):
+    """Same --config-file, any current directory: the same state."""
+
+    def test_commands_from_two_directories_share_the_backups(self):
+        tmp = self.useFixture(fixtures.TempDir()).path
+        etc = os.path.join(tmp, 'etc')
+        os.makedirs(etc)
+        root = os.path.dirname(os.path.dirname(os.path.dirname(
+            os.path.dirname(os.path.abspath(__file__)))))
+        with open(os.path.join(root, 'etc', 'cinder-backup-reset',
+                               'quickstart.conf')) as f:
+            quickstart = f.read()
+        conf = os.path.join(etc, 'quickstart.conf')
+        with open(conf, 'w') as f:
+            f.write(quickstart)
+        volume = os.path.join(tmp, 'volume.img')
+        with open(volume, 'wb') as f:
+            f.write(os.urandom(70000))
+        here, there = os.path.join(tmp, 'here'), os.path.join(tmp, 'there')
+        os.makedirs(here)
+        os.makedirs(there)
+
+        def manage(cwd, *command):
+            return subprocess.run(
+                [sys.executable, '-m', 'cinder_backup_reset.cmd.manage',
+                 '--config-file', conf] + list(command), cwd=cwd,
+                capture_output=True, text=True, timeout=120)
+
+        proc = manage(here, 'backup', 'create', '--volume-file', volume,
+                      '--project-id', 'demo', '--name', 'nightly')
+        self.assertEqual(0, proc.returncode, proc.stderr)
+        proc = manage(there, 'backup', 'list')
+        self.assertEqual(0, proc.returncode, proc.stderr)
+        self.assertIn('nightly', proc.stdout)
+        # The state is next to the config file, nowhere else.
+        self.assertTrue(os.path.isdir(os.path.join(etc, 'quickstart-state')))
+        self.assertEqual([], os.listdir(here))
+        self.assertEqual([], os.listdir(there))

@@ -66,9 +66,13 @@ class TestResetRules(base.TestCase):
             other = 'deleting' if self.source != 'deleting' else 'creating'
             db_api.backup_conditional_update(
                 self.admin, backup.id, self.source, {'status': other})
-            self.assertRaises(exception.BackupStatusConflict,
-                              mgr.reset_status, self.admin, backup,
-                              self.target)
+            exc = self.assertRaises(exception.BackupStatusConflict,
+                                    mgr.reset_status, self.admin, backup,
+                                    self.target)
+            self.assertNotIsInstance(exc, exception.BackupStatusNotExpected)
+            self.assertIn('its status was %s when read, but another '
+                          'operation changed it to %s first (a lost race)'
+                          % (self.source, other), str(exc))
             self.assertEqual(other, self.get_backup(backup.id).status)
             self.assertEqual([], db_api.status_history_get(self.admin,
                                                            backup.id))
@@ -129,10 +133,13 @@ class TestResetOptions(base.TestCase):
 
     def test_expected_status_mismatch_is_conflict_without_write(self):
         backup = self.create_backup(status='creating')
-        exc = self.assertRaises(exception.BackupStatusConflict,
+        exc = self.assertRaises(exception.BackupStatusNotExpected,
                                 self.mgr.reset_status, self.admin, backup,
                                 'error', expected_status='restoring')
         self.assertEqual(409, exc.code)
+        self.assertIn('its status is creating, not restoring as the request '
+                      'expected', str(exc))
+        self.assertNotIn('another operation', str(exc))
         self.assertEqual('creating', self.get_backup(backup.id).status)
         self.assertEqual([], db_api.status_history_get(self.admin,
                                                        backup.id))

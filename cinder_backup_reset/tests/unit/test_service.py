@@ -68,3 +68,64 @@ class TestEmbeddedDefault(base.TestCase):
             group='database')
         service.ensure_state_path(self.conf)
         self.assertTrue(os.path.isdir(os.path.join(state, 'db')))
+
+
+class TestAnchorPaths(base.TestCase):
+    """A relative directory in a config file is relative to that file."""
+
+    def setUp(self):
+        super().setUp()
+        self.tmp = self.useFixture(fixtures.TempDir()).path
+        self.conf_file = os.path.join(self.tmp, 'etc', 'cbr.conf')
+        os.makedirs(os.path.dirname(self.conf_file))
+        self.useFixture(fixtures.EnvironmentVariable(
+            'OS_DEFAULT__STATE_PATH'))
+
+    def _parse(self, text, *argv):
+        with open(self.conf_file, 'w') as f:
+            f.write(text)
+        self.conf.clear()
+        self.conf(['--config-file', self.conf_file] + list(argv),
+                  default_config_files=[])
+        service.anchor_paths(self.conf)
+
+    def test_relative_state_path_is_next_to_the_file(self):
+        elsewhere = self.useFixture(fixtures.TempDir()).path
+        self.useFixture(fixtures.MonkeyPatch('os.getcwd',
+                                             lambda: elsewhere))
+        self._parse('[DEFAULT]\nstate_path = quickstart-state\n')
+        state = os.path.join(self.tmp, 'etc', 'quickstart-state')
+        self.assertEqual(state, self.conf.state_path)
+        # Paths built on it follow: the database and the backups.
+        self.assertEqual(os.path.join(state, 'backup'),
+                         self.conf.backup_posix_path)
+
+    def test_relative_backup_posix_path_too(self):
+        self._parse('[DEFAULT]\nstate_path = /srv/cbr\n'
+                    'backup_posix_path = ../backups\n')
+        self.assertEqual('/srv/cbr', self.conf.state_path)
+        self.assertEqual(os.path.join(self.tmp, 'backups'),
+                         self.conf.backup_posix_path)
+
+    def test_absolute_and_default_values_are_kept(self):
+        self._parse('[DEFAULT]\nstate_path = /srv/cbr\n')
+        self.assertEqual('/srv/cbr', self.conf.state_path)
+        self.assertEqual('/srv/cbr/backup', self.conf.backup_posix_path)
+
+    def test_environment_value_stays_relative_to_the_cwd(self):
+        self.useFixture(fixtures.EnvironmentVariable(
+            'OS_DEFAULT__STATE_PATH', 'here'))
+        self._parse('[DEFAULT]\nstate_path = quickstart-state\n')
+        self.assertEqual('here', self.conf.state_path)
+
+    def test_shipped_quickstart_state_is_relative(self):
+        root = os.path.dirname(os.path.dirname(os.path.dirname(
+            os.path.dirname(os.path.abspath(__file__)))))
+        quickstart = os.path.join(root, 'etc', 'cinder-backup-reset',
+                                  'quickstart.conf')
+        self.conf.clear()
+        self.conf(['--config-file', quickstart], default_config_files=[])
+        service.anchor_paths(self.conf)
+        self.assertEqual(os.path.join(os.path.dirname(quickstart),
+                                      'quickstart-state'),
+                         self.conf.state_path)

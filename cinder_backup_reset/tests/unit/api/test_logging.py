@@ -48,3 +48,36 @@ class TestRequestIdInLogs(base.TestCase):
         too_large = [line for line in lines if 'too large' in line]
         self.assertTrue(too_large)
         self.assertIn(ids[2], too_large[0])
+
+
+class TestAccessLog(TestRequestIdInLogs):
+    """Every request is one access line in oslo.log's context format."""
+
+    def access_lines(self):
+        return [line for line in self.logger.output.splitlines()
+                if 'status: ' in line and ' time: ' in line]
+
+    def test_every_request_is_one_line(self):
+        answered = self._request('admin:p1')
+        refused = self._request(None)
+        too_large = self._request('admin:p1', body=b'x' * 200000)
+        listed = webob.Request.blank(
+            '/v3/p2/backups?status=error',
+            headers={'X-Auth-Token': 'u1:p2'}).get_response(self.app)
+        versions = webob.Request.blank('/').get_response(self.app)
+        lines = self.access_lines()
+        self.assertEqual(5, len(lines), lines)
+        expected = [
+            (answered, 'POST /v3/p1/backups/nope/action', '400',
+             'admin p1'),
+            (refused, 'POST /v3/p1/backups/nope/action', '401', None),
+            (too_large, 'POST /v3/p1/backups/nope/action', '413', None),
+            (listed, 'GET /v3/p2/backups?status=error', '200', 'u1 p2'),
+            (versions, 'GET /', '300', None),
+        ]
+        for line, (resp, request, status, who) in zip(lines, expected):
+            self.assertIn(resp.headers['x-openstack-request-id'], line)
+            self.assertIn('"%s" status: %s len: ' % (request, status), line)
+            self.assertRegex(line, r' time: \d+\.\d{7}$')
+            if who:
+                self.assertIn(' %s ' % who, line)

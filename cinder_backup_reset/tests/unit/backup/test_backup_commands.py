@@ -86,6 +86,14 @@ class CommandsTest(posix_base.PosixTestCase):
                 self.assertEqual(self.data, f.read(), algorithm)
             self.driver.verify(self.ctx, backup, deep=True)
 
+    def test_simulate_crash_leaves_a_whole_backup_creating(self):
+        self.assertEqual(0, self.create(simulate_crash=True))
+        backup = self.only_backup()
+        self.assertEqual('creating', backup.status)
+        self.assertIn('stays "creating"', self.stdout.getvalue())
+        # The data is whole: the verification a reset runs passes.
+        self.driver.verify(self.ctx, backup, deep=True)
+
     def test_file_size_must_be_multiple_of_block(self):
         self.conf_fixture.config(backup_file_size=4 * posix_base.BLOCK + 1)
         self.assertEqual(1, self.create())
@@ -143,7 +151,40 @@ class CommandsTest(posix_base.PosixTestCase):
                                          os.path.join(self.tmp, 'r')))
         self.assertEqual(1, len(calls))
         self.assertIn('cancelled', self.stderr.getvalue())
-        self.assertEqual('error', self.only_backup().status)
+        # Cinder's behaviour: a cancelled restore leaves the backup
+        # available, whatever status cancelled it; the history says so.
+        self.assertEqual('available', self.only_backup().status)
+        self.assertIsNone(self.only_backup().fail_reason)
+        history = db_api.status_history_get(self.ctx, backup.id)
+        self.assertEqual([('error', 'available')],
+                         [(h['from_status'], h['to_status'])
+                          for h in history])
+        self.assertIn('restore cancelled', history[0]['reason'])
+
+    def test_create_cancelled_part_way_leaves_no_objects(self):
+        self.conf_fixture.config(backup_file_size=4 * posix_base.BLOCK)
+        real = posix_writer._ObjectWriter.finish
+        finished = []
+
+        def finish_then_reset(writer, *args):
+            stored_as = real(writer, *args)
+            finished.append(writer.path)
+            if len(finished) == 1:
+                db_api.backup_conditional_update(
+                    self.ctx, self.only_backup().id, 'creating',
+                    {'status': 'error', 'fail_reason': 'admin'})
+            return stored_as
+
+        self.useFixture(fixtures.MockPatchObject(
+            posix_writer._ObjectWriter, 'finish', finish_then_reset))
+        self.assertEqual(1, self.create())
+        self.assertIn('removed the objects written so far',
+                      self.stderr.getvalue())
+        backup = self.only_backup()
+        self.assertEqual('error', backup.status)
+        self.assertEqual(1, len(finished))
+        self.assertFalse(os.path.exists(finished[0]))
+        self.assertFalse(os.path.exists(self.container(backup)))
 
     def test_restore_needs_available(self):
         backup = self.make_backup(self.data, status='error')
