@@ -142,7 +142,6 @@ class TestManageDatabaseProblems(testtools.TestCase):
             self.assertIn(text, lines[0])
 
 
-
 class TestQuickstartStateFromAnyDirectory(testtools.TestCase):
     """Same --config-file, any current directory: the same state."""
 
