@@ -40,6 +40,10 @@ class CrashTest(testtools.TestCase):
         self.tmp = self.useFixture(fixtures.TempDir()).path
         self.db_path = os.path.join(self.tmp, 'db.sqlite')
         self.root = os.path.join(self.tmp, 'backup')
+        # NOTE: the backup storage is there, as in a deployment: a crash
+        # must leave a verdict about the backup, not about the storage (a
+        # missing root is "unavailable", test_unavailable.py).
+        os.makedirs(self.root)
         self.conf_path = os.path.join(self.tmp, 'crb.conf')
         with open(self.conf_path, 'w') as f:
             f.write('[DEFAULT]\nstate_path = %s\nbackup_posix_path = %s\n'
