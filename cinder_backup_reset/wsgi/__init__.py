@@ -29,8 +29,23 @@ def load_app(conf=cfg.CONF):
     if conf.auth_strategy == 'keystone':
         _check_keystone(conf, paste_file)
     app = deploy.loadapp('config:%s' % paste_file, name=APP_NAME)
-    warn_about_backend(conf)
+    if conf.verify_via == 'local':
+        warn_about_backend(conf)
+        recover_verifications(conf)
     return app
+
+
+def recover_verifications(conf=cfg.CONF):
+    """Mark the jobs a previous run of this host's API left unfinished.
+
+    NOTE: under verify_via=local the API's own processes run the jobs,
+    so jobs of this host still queued or running when the API starts can
+    never end. Called once, where the application is loaded (before
+    gunicorn forks its workers).
+    """
+    from cinder_backup_reset.api.contrib import backup_verify
+    from cinder_backup_reset import context
+    backup_verify.get_runner(conf).recover(context.get_admin_context())
 
 
 def warn_about_backend(conf=cfg.CONF):
