@@ -47,7 +47,7 @@ class TestVerifyThroughAgent(testtools.TestCase):
             'DEFAULT': {'backup_posix_path': self.missing,
                         'verify_via': 'rpc', 'host': 'api-node',
                         'transport_url': RABBIT_URL,
-                        'rpc_response_timeout': 5}}))
+                        'rpc_response_timeout': 5}}, workers=2))
         self.root = os.path.join(self.api.state_path, 'backups')
         os.mkdir(self.root)
         self.agent_config = {
@@ -58,34 +58,35 @@ class TestVerifyThroughAgent(testtools.TestCase):
                         'graceful_shutdown_timeout': 10},
             'database': {'connection': self.api.db_url},
         }
-        self.backup_id = self._create_backup()
+        self.backup_id = self._create_backup(self.agent_config, self.host)
         self.agent = self.useFixture(agent.Agent(self.agent_config))
 
-    def _create_backup(self):
+    def _create_backup(self, agent_config, host, name='vol-backup'):
         volume = os.path.join(self.api.state_path, 'volume.img')
         with open(volume, 'wb') as f:
             f.write(os.urandom(3 << 20) + b'\0' * (1 << 20))
         conf = os.path.join(self.api.state_path, 'manage.conf')
-        server.write_config(conf, self.agent_config)
+        server.write_config(conf, agent_config)
         proc = subprocess.run(
             [sys.executable, '-m', 'cinder_backup_reset.cmd.manage',
              '--config-file', conf, 'backup', 'create', '--volume-file',
-             volume, '--project-id', 'p1', '--name', 'vol-backup'],
+             volume, '--project-id', 'p1', '--name', name],
             capture_output=True, text=True, timeout=120)
         self.assertEqual(0, proc.returncode, proc.stderr + proc.stdout)
         table = models.Backup.__table__
         with self.api.engine().begin() as conn:
             backup_id = conn.execute(sa.select(table.c.id).where(
-                table.c.display_name == 'vol-backup')).scalar_one()
+                table.c.display_name == name)).scalar_one()
             # NOTE: the stuck backup an operator resets, on the host
             # whose agent holds its data.
             conn.execute(table.update().where(table.c.id == backup_id)
-                         .values(status='creating', host=self.host))
+                         .values(status='creating', host=host))
         return backup_id
 
-    def _post(self, body):
+    def _post(self, body, backup_id=None):
         return requests.post(
-            self.api.url('backups/%s/action' % self.backup_id, 'p1'),
+            self.api.url('backups/%s/action' % (backup_id or self.backup_id),
+                         'p1'),
             json=body, headers=self.api.headers(), timeout=60)
 
     def _get(self, path):
@@ -100,7 +101,7 @@ class TestVerifyThroughAgent(testtools.TestCase):
             self.assertLess(time.monotonic(), deadline, job)
             time.sleep(0.2)
             job = self._get('backups/%s/verifications/%s' % (
-                self.backup_id, job['id']))['verification']
+                job['backup_id'], job['id']))['verification']
         return job
 
     def test_reset_verifies_on_the_agent(self):
@@ -109,6 +110,34 @@ class TestVerifyThroughAgent(testtools.TestCase):
         outcome = resp.json()['backup_reset']
         self.assertEqual('passed', outcome['verified'])
         self.assertEqual('available', self.api.backup_status(self.backup_id))
+
+    def test_each_backup_verified_by_its_hosts_agent(self):
+        other_host = self.host + '-b'
+        other_root = os.path.join(self.api.state_path, 'backups-b')
+        os.mkdir(other_root)
+        config = {'DEFAULT': dict(self.agent_config['DEFAULT'],
+                                  host=other_host,
+                                  backup_posix_path=other_root),
+                  'database': self.agent_config['database']}
+        other_id = self._create_backup(config, other_host, 'other')
+        self.useFixture(agent.Agent(config))
+        runners = {}
+        for backup_id in (self.backup_id, other_id) * 2:
+            resp = self._post({'backup-verify': {'level': 'shallow'}},
+                              backup_id)
+            self.assertEqual(202, resp.status_code, resp.text)
+            job = resp.json()['verification']
+            job = self._wait(job)
+            self.assertEqual('passed', job['status'], job)
+            runners.setdefault(backup_id, set()).add(job['runner'])
+        self.assertEqual({self.backup_id: {self.host},
+                          other_id: {other_host}}, runners)
+        # NOTE: each agent reads only its own root: the other backup is
+        # not there, so a job sent to the wrong agent would fail.
+        for backup_id in (self.backup_id, other_id):
+            resp = self._post({'backup-reset_status': {
+                'status': 'available'}}, backup_id)
+            self.assertEqual(202, resp.status_code, resp.text)
 
     def test_deep_job_runs_on_the_agent(self):
         resp = self._post({'backup-verify': {'level': 'deep'}})
