@@ -62,8 +62,11 @@ class BackupResetManager:
     """Applies status resets to backups."""
 
     def __init__(self, conf=CONF, driver=None, local=False, agent=None):
-        """``local=True`` verifies in this process whatever verify_via
-        says (the agent's own manager); ``agent`` is an rpc.AgentAPI."""
+        """Make a manager.
+
+        ``local=True`` verifies in this process whatever verify_via says
+        (the agent's own manager); ``agent`` is an rpc.AgentAPI.
+        """
         self.conf = conf
         self._driver = driver
         self._pool = None

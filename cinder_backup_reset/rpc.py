@@ -37,12 +37,12 @@ class RequestContextSerializer(messaging.NoOpSerializer):
 
 
 def register_opts(conf=cfg.CONF):
-    """Register oslo.messaging's options (transport_url,
-    rpc_response_timeout, the drivers' groups) on ``conf``.
+    """Register oslo.messaging's options on ``conf``.
 
-    Through oslo.messaging's public option list (the one its config
-    generator namespace uses), so that they can be read and set before a
-    transport or client exists.
+    transport_url, rpc_response_timeout and the drivers' groups, through
+    oslo.messaging's public option list (the one its config generator
+    namespace uses), so that they can be read and set before a transport
+    or client exists.
     """
     from oslo_messaging import opts as messaging_opts
     for group, options in messaging_opts.list_opts():

@@ -705,9 +705,12 @@ def verification_get_all(context, backup_id, limit=None):
 
 
 def verification_to_dict(row):
-    """The API view of a job: id, backup_id, level, status, progress
-    ({bytes_done, bytes_total}, bytes), reason, evidence (a dict),
-    created_at, updated_at (ISO 8601), runner."""
+    """The API view of a verification job.
+
+    Keys: id, backup_id, level, status, progress ({bytes_done,
+    bytes_total}, bytes), reason, evidence (a dict), runner, created_at,
+    updated_at (ISO 8601).
+    """
     evidence = row.evidence
     if isinstance(evidence, str):
         evidence = jsonutils.loads(evidence)

@@ -199,10 +199,10 @@ class JobRunner:
 
 
 class _Progress:
-    """The driver's ``progress(done, total)``, written at most once per
-    PROGRESS_INTERVAL seconds; raises Interrupted once the runner stops.
+    """The driver's ``progress(done, total)``, rate-limited.
 
-    Called from the driver's threads.
+    Written at most once per PROGRESS_INTERVAL seconds; raises Interrupted
+    once the runner stops. Called from the driver's threads.
     """
 
     def __init__(self, context, job_id, clock, stopping):
