@@ -43,8 +43,8 @@ import requests
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from cinder_backup_reset.tests.functional.fixtures import server  # noqa
 from cinder_backup_reset.tests.fixtures import free_port  # noqa: E402
+from cinder_backup_reset.tests.functional.fixtures import server  # noqa
 
 MiB = 1024 * 1024
 BLOCK = 32768
@@ -251,8 +251,8 @@ def main():
     o_time, o_rss = median('ours', 0), median('ours', 1)
     j_time = median('job', 0)
     print()
-    print('medians of %d rounds, %d MiB backup' % (args.rounds,
-                                                    args.size_mib))
+    print('medians of %d rounds, %d MiB backup' % (
+        args.rounds, args.size_mib))
     print('  Cinder restore to /dev/null  %7.2f s  %7.1f MiB peak' % (
         c_time, c_rss))
     print('  ours, backup verify --deep   %7.2f s  %7.1f MiB peak' % (

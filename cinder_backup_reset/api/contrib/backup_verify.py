@@ -31,6 +31,15 @@ def get_runner(conf=cfg.CONF):
     return runner
 
 
+def stop_runners(timeout=None):
+    """Interrupt this process's jobs (they end ``unavailable``); wait.
+
+    For a worker that exits: its jobs could never end otherwise.
+    """
+    for runner in list(_RUNNERS.values()):
+        runner.stop(timeout=timeout)
+
+
 def _target(backup):
     return {'project_id': backup.project_id, 'user_id': backup.user_id}
 

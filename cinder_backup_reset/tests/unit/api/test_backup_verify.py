@@ -99,3 +99,21 @@ class TestBackupVerifyAPI(base.TestCase):
         self.assertEqual(403, resp.status_int)
         self.assertEqual([], db_api.verification_get_all(self.admin,
                                                          self.backup.id))
+
+    def test_start_up_marks_jobs_a_previous_run_left_running(self):
+        from cinder_backup_reset import wsgi as wsgi_app
+        left = db_api.verification_create(self.admin, {
+            'backup_id': self.backup.id, 'level': 'deep',
+            'status': 'running', 'runner': self.conf.host})
+        wsgi_app.recover_verifications(self.conf)
+        row = db_api.verification_get(self.admin, self.backup.id, left['id'])
+        self.assertEqual('unavailable', row.status)
+        self.assertIn('interrupted', row.reason)
+
+    def test_stopping_workers_interrupts_their_jobs(self):
+        fake.FakeBackupDriver.outcomes[self.backup.id] = True
+        backup_verify.stop_runners(timeout=30)
+        resp = self._verify()
+        self.assertEqual(503, resp.status_int)
+        self.assertEqual([], db_api.verification_get_all(self.admin,
+                                                         self.backup.id))
