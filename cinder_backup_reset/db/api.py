@@ -657,6 +657,14 @@ def verification_update(context, verification_id, values,
             return conn.execute(statement.values(**values)).rowcount == 1
 
 
+def _abandon_statement(runner, reason):
+    return _VERIFICATIONS.update().where(
+        _VERIFICATIONS.c.runner == runner,
+        _VERIFICATIONS.c.status.in_(VERIFICATION_PENDING)).values(
+            status='unavailable', reason=reason,
+            updated_at=timeutils.utcnow())
+
+
 @_translate_connection_errors
 def verification_abandon(context, runner, reason):
     """Mark the unfinished jobs of ``runner`` as ``unavailable``.
@@ -666,14 +674,29 @@ def verification_abandon(context, runner, reason):
 
     :returns: the number of jobs marked.
     """
-    statement = _VERIFICATIONS.update().where(
-        _VERIFICATIONS.c.runner == runner,
-        _VERIFICATIONS.c.status.in_(VERIFICATION_PENDING)).values(
-            status='unavailable', reason=reason,
-            updated_at=timeutils.utcnow())
     with sqlite.write_lock(get_engine()):
         with main_context_manager.writer.connection.using(context) as conn:
-            return conn.execute(statement).rowcount
+            return conn.execute(_abandon_statement(runner, reason)).rowcount
+
+
+def verification_abandon_once(connection, runner, reason):
+    """verification_abandon through an engine of its own, then disposed.
+
+    NOTE: for the API's start-up, which must neither start the engine
+    facade before gunicorn forks (its engine then lives on in every
+    worker, and a database that goes away later is no longer recognised
+    as gone) nor need the database to be up.
+
+    :param connection: a database URL (``[database] connection``).
+    :returns: the number of jobs marked.
+    :raises sqlalchemy.exc.SQLAlchemyError: the database failed.
+    """
+    engine = sa.create_engine(connection)
+    try:
+        with engine.begin() as conn:
+            return conn.execute(_abandon_statement(runner, reason)).rowcount
+    finally:
+        engine.dispose()
 
 
 @_translate_connection_errors

@@ -68,18 +68,22 @@ class JobRunner:
                     thread_name_prefix='verify-job')
             return self._pool
 
-    def recover(self, context):
+    def recover(self, context=None, connection=None):
         """Mark jobs this host left ``queued``/``running`` as unavailable.
 
         Called when the process starts: their runner is gone, they will
-        never end otherwise.
+        never end otherwise. Through the DB API with ``context``, or
+        through an engine of its own on ``connection`` (a database URL).
 
         :returns: how many jobs were marked.
         """
-        count = db_api.verification_abandon(
-            context, self.host,
-            'interrupted: the process running it on host %s stopped '
-            'before it ended; start a new verification' % self.host)
+        reason = ('interrupted: the process running it on host %s stopped '
+                  'before it ended; start a new verification' % self.host)
+        if connection is not None:
+            count = db_api.verification_abandon_once(connection, self.host,
+                                                     reason)
+        else:
+            count = db_api.verification_abandon(context, self.host, reason)
         if count:
             LOG.warning('Marked %d unfinished verification job(s) of host '
                         '%s as unavailable.', count, self.host)

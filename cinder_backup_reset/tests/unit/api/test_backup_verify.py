@@ -1,5 +1,9 @@
 """The backup-verify action and backups/{id}/verifications (in process)."""
 
+import datetime
+
+import fixtures
+import sqlalchemy
 import webob
 
 from cinder_backup_reset.api.contrib import backup_verify
@@ -101,14 +105,41 @@ class TestBackupVerifyAPI(base.TestCase):
                                                          self.backup.id))
 
     def test_start_up_marks_jobs_a_previous_run_left_running(self):
+        from cinder_backup_reset.db import migration
+        from cinder_backup_reset.db import models
         from cinder_backup_reset import wsgi as wsgi_app
-        left = db_api.verification_create(self.admin, {
-            'backup_id': self.backup.id, 'level': 'deep',
-            'status': 'running', 'runner': self.conf.host})
+        url = 'sqlite:///%s/db.sqlite' % self.useFixture(
+            fixtures.TempDir()).path
+        engine = sqlalchemy.create_engine(url)
+        self.addCleanup(engine.dispose)
+        migration.db_sync(engine)
+        table = models.BackupVerification.__table__
+        now = datetime.datetime(2026, 1, 1)
+        with engine.begin() as conn:
+            for vid, status, runner in (('a', 'running', self.conf.host),
+                                        ('b', 'queued', self.conf.host),
+                                        ('c', 'running', 'other-host'),
+                                        ('d', 'passed', self.conf.host)):
+                conn.execute(table.insert().values(
+                    id=vid, backup_id='b1', level='deep', status=status,
+                    runner=runner, bytes_done=0, created_at=now))
+        self.conf_fixture.config(connection=url, group='database')
         wsgi_app.recover_verifications(self.conf)
-        row = db_api.verification_get(self.admin, self.backup.id, left['id'])
-        self.assertEqual('unavailable', row.status)
-        self.assertIn('interrupted', row.reason)
+        with engine.connect() as conn:
+            rows = {r.id: r for r in conn.execute(sqlalchemy.select(table))}
+        self.assertEqual({'a': 'unavailable', 'b': 'unavailable',
+                          'c': 'running', 'd': 'passed'},
+                         {k: r.status for k, r in rows.items()})
+        self.assertIn('interrupted', rows['a'].reason)
+
+    def test_start_up_with_the_database_down_goes_on(self):
+        from cinder_backup_reset import wsgi as wsgi_app
+        logs = self.useFixture(fixtures.FakeLogger())
+        self.conf_fixture.config(
+            connection='sqlite:////nonexistent/cbr/db.sqlite',
+            group='database')
+        wsgi_app.recover_verifications(self.conf)
+        self.assertIn('Could not mark the verification jobs', logs.output)
 
     def test_stopping_workers_interrupts_their_jobs(self):
         fake.FakeBackupDriver.outcomes[self.backup.id] = True
