@@ -87,6 +87,11 @@ class BackupNotFound(NotFound):
     msg_fmt = 'Backup %(backup_id)s could not be found.'
 
 
+class VerificationNotFound(NotFound):
+    msg_fmt = ('Verification %(verification_id)s of backup %(backup_id)s '
+               'could not be found.')
+
+
 class MarkerNotFound(NotFound):
     msg_fmt = 'Marker %(marker)s could not be found.'
     code = 400
@@ -157,6 +162,16 @@ class BackupBackendUnavailable(CinderBackupResetException):
     msg_fmt = ('Cannot verify backup %(backup_id)s: its backend cannot be '
                'read here: %(reason)s')
     code = 503
+
+
+class AgentRefused(CinderBackupResetException):
+    """The agent answered with an error; ``code`` is the one it gave."""
+
+    msg_fmt = '%(message)s'
+
+    def __init__(self, code, message):
+        super().__init__(message=message)
+        self.code = code
 
 
 class BackupDriverNotFound(CinderBackupResetException):

@@ -61,11 +61,31 @@ class ResetOutcome:
 class BackupResetManager:
     """Applies status resets to backups."""
 
-    def __init__(self, conf=CONF, driver=None):
+    def __init__(self, conf=CONF, driver=None, local=False, agent=None):
+        """Make a manager.
+
+        ``local=True`` verifies in this process whatever verify_via says
+        (the agent's own manager); ``agent`` is an rpc.AgentAPI.
+        """
         self.conf = conf
         self._driver = driver
         self._pool = None
         self._pool_lock = threading.Lock()
+        self.local = local
+        self._agent = agent
+
+    @property
+    def via_rpc(self):
+        """Whether verification runs on the backup's host's agent."""
+        return not self.local and self.conf.verify_via == 'rpc'
+
+    @property
+    def agent(self):
+        """The rpc.AgentAPI, made on first use."""
+        if self._agent is None:
+            from cinder_backup_reset import rpc
+            self._agent = rpc.AgentAPI(self.conf)
+        return self._agent
 
     def _verify_pool(self):
         # NOTE: made on first use, in the process that serves (never before
@@ -84,8 +104,12 @@ class BackupResetManager:
         :returns: driver.VerifyResult
         :raises BackupVerifyFailed: the backup is not whole.
         :raises BackupBackendUnavailable: the backend could not be read, or
-            did not answer within ``[DEFAULT] verify_timeout`` seconds.
+            did not answer within ``[DEFAULT] verify_timeout`` seconds;
+            under ``verify_via = rpc`` also: no agent answered within
+            ``rpc_response_timeout``.
         """
+        if self.via_rpc:
+            return self._verify_remote(context, backup, deep)
         future = self._verify_pool().submit(self.driver.verify, context,
                                             backup, deep=deep)
         try:
@@ -97,6 +121,15 @@ class BackupResetManager:
                     'the verification did not finish within %d seconds '
                     '([DEFAULT] verify_timeout); the backend may be hung'
                     % self.conf.verify_timeout))
+
+    def _verify_remote(self, context, backup, deep):
+        answer = self.agent.verify(context, backup, deep=deep)
+        if answer.get('result') == PASSED:
+            return backup_driver.VerifyResult(level=answer['level'],
+                                              evidence=answer['evidence'])
+        raise exception.BackupVerifyFailed(
+            backup_id=backup.id, reason=answer.get('reason'),
+            evidence=answer.get('evidence'))
 
     @property
     def driver(self):

@@ -61,6 +61,10 @@ class APIRouter:
         self.resources[name] = wsgi.Resource(res_ext.controller, name)
         self._connect('/%s/{parent_id}/%s' % (res_ext.parent, res_ext.path),
                       name, 'index', 'GET')
+        if getattr(res_ext.controller, 'show', None) is not None:
+            self._connect('/%s/{parent_id}/%s/{id}' % (res_ext.parent,
+                                                       res_ext.path),
+                          name, 'show', 'GET')
 
     # NOTE: plain WSGI callables, not webob.dec.wsgify: each wsgify layer
     # builds a request and a response object of its own, and these two

@@ -25,6 +25,7 @@ exits 1, the same in both shells.
 """
 
 import argparse
+import time
 import traceback
 
 from cliff import command
@@ -145,11 +146,14 @@ def _result_line(ref, result):
                                  result.get('to_status'), what)
 
 
-def progress_bar(progress, width=30):
+def progress_bar(progress, width=30, rate=None):
     """Return ``[####------]  40% 1.0/2.5 MiB`` for a job's progress dict.
 
     :param progress: ``{"bytes_done": int, "bytes_total": int}`` (bytes);
         a missing or zero total draws an empty bar.
+    :param rate: bytes per second, when known: adds ``, 12.5 MiB/s,
+        0:01:02 left``.
+    :param width: characters of the bar; 0 draws no bar (plain lines).
     """
     progress = progress or {}
     done = progress.get('bytes_done') or 0
@@ -157,9 +161,38 @@ def progress_bar(progress, width=30):
     frac = min(1.0, done / total) if total else 0.0
     filled = int(round(frac * width))
     mib = 1024.0 * 1024.0
-    return '[%s%s] %3d%% %.1f/%.1f MiB' % (
-        '#' * filled, '-' * (width - filled), int(frac * 100),
-        done / mib, total / mib)
+    text = '%3d%% %.1f/%.1f MiB' % (int(frac * 100), done / mib, total / mib)
+    if width:
+        text = '[%s%s] %s' % ('#' * filled, '-' * (width - filled), text)
+    if rate:
+        left = max(0, total - done) / rate
+        text += ', %.1f MiB/s, %s left' % (rate / mib, _hms(left))
+    return text
+
+
+def _hms(seconds):
+    seconds = int(round(seconds))
+    return '%d:%02d:%02d' % (seconds // 3600, seconds // 60 % 60,
+                             seconds % 60)
+
+
+class _Rate:
+    """Bytes per second of a job, from the progress seen while polling."""
+
+    def __init__(self, clock):
+        self.clock = clock
+        self.first = None
+
+    def __call__(self, progress):
+        done = (progress or {}).get('bytes_done') or 0
+        now = self.clock()
+        if self.first is None:
+            self.first = (now, done)
+            return None
+        since, start = self.first
+        if now <= since or done <= start:
+            return None
+        return (done - start) / (now - since)
 
 
 class ResultTextFormatter(formatters_base.ListFormatter):
@@ -440,11 +473,25 @@ class Verify(ClientCommand, show.ShowOne):
         parser.add_argument('backup', metavar='BACKUP', help='Name or ID.')
         return parser
 
+    #: the clock the transfer rate is measured with (seconds)
+    clock = staticmethod(time.monotonic)
+
     def _draw(self, job):
+        rate = self._rate(job.get('progress'))
         if self._tty:
             self.app.stderr.write('\r%s %s' % (
-                progress_bar(job.get('progress')), job.get('status')))
-            self.app.stderr.flush()
+                progress_bar(job.get('progress'), rate=rate),
+                job.get('status')))
+        else:
+            # NOTE: not a terminal (a log, a pipe): one plain line per
+            # change, no carriage returns.
+            line = '%s %s' % (job.get('status'), progress_bar(
+                job.get('progress'), width=0, rate=rate))
+            if line == self._last_line:
+                return
+            self._last_line = line
+            self.app.stderr.write(line + '\n')
+        self.app.stderr.flush()
 
     def take_action(self, parsed_args):
         """Start the job (and wait); return its fields."""
@@ -456,6 +503,8 @@ class Verify(ClientCommand, show.ShowOne):
         if parsed_args.wait:
             isatty = getattr(self.app.stderr, 'isatty', None)
             self._tty = bool(isatty and isatty())
+            self._rate = _Rate(self.clock)
+            self._last_line = None
             self._draw(job)
             try:
                 job = self.client.wait_for_verification(
@@ -480,6 +529,44 @@ class Verify(ClientCommand, show.ShowOne):
         return code
 
 
+VERIFICATION_COLUMNS = [('ID', 'id'), ('Level', 'level'),
+                        ('Status', 'status'), ('Progress', 'progress'),
+                        ('Reason', 'reason'), ('Runner', 'runner'),
+                        ('Created At', 'created_at'),
+                        ('Updated At', 'updated_at')]
+
+
+class ListVerifications(ClientCommand, lister.Lister):
+    """List the verification jobs of a backup, newest first.
+
+    Each job's level, status (queued, running, passed, failed,
+    unavailable), progress and reason. Use -f json for the evidence.
+    """
+
+    epilog = READ_ONLY
+
+    def get_parser(self, prog_name):
+        """Add BACKUP."""
+        parser = super().get_parser(prog_name)
+        parser.add_argument('backup', metavar='BACKUP', help='Name or ID.')
+        return parser
+
+    @property
+    def need_sort_by_cliff(self):
+        """The server's order (newest first) unless --sort-column."""
+        return True
+
+    def take_action(self, parsed_args):
+        """Return the job columns and rows."""
+        backup = self.client.find(parsed_args.backup)
+        jobs = self.client.list_verifications(backup['id'])
+        if not output.is_raw(parsed_args):
+            jobs = [dict(j, progress=progress_bar(j.get('progress'),
+                                                  width=0))
+                    for j in jobs]
+        return output.list_columns(parsed_args, VERIFICATION_COLUMNS, jobs)
+
+
 #: The standalone shell's command names.
 COMMANDS = {
     'backup-reset-state': ResetState,
@@ -487,6 +574,7 @@ COMMANDS = {
     'backup-show': ShowBackup,
     'backup-status-history': StatusHistory,
     'backup-verify': Verify,
+    'backup-verifications': ListVerifications,
 }
 
 

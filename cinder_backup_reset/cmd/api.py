@@ -55,6 +55,7 @@ def gunicorn_options(conf):
         'preload_app': True,
         'post_fork': _post_fork,
         'when_ready': _when_ready,
+        'worker_exit': _worker_exit,
         'proc_name': 'cinder-backup-reset-api',
         'accesslog': None,
         'errorlog': '-',
@@ -107,6 +108,13 @@ def _post_fork(server, worker):
     # NOTE: connections pooled by the master must not be shared by the
     # workers' processes.
     db_api.dispose_engine()
+
+
+def _worker_exit(server, worker):
+    # NOTE: a worker that stops interrupts its verification jobs, which
+    # then end "unavailable" instead of staying "running".
+    from cinder_backup_reset.api.contrib import backup_verify
+    backup_verify.stop_runners(timeout=CONF.graceful_shutdown_timeout)
 
 
 class APIServer(gunicorn_base.BaseApplication):

@@ -19,7 +19,7 @@ api_opts = [
                     'then in /etc/cinder-backup-reset and '
                     '<sys.prefix>/etc/cinder-backup-reset.'),
     cfg.MultiStrOpt('osapi_volume_extension',
-                    default=['backup_reset'],
+                    default=['backup_reset', 'backup_verify'],
                     help='API extensions to load, by entry-point name in '
                          'the cinder_backup_reset.api.extensions group. '
                          'Specify multiple times to load several.'),

@@ -606,3 +606,158 @@ def _iso(value):
     if isinstance(value, datetime.datetime):
         return value.replace(tzinfo=None).isoformat()
     return value
+
+
+_VERIFICATIONS = models.BackupVerification.__table__
+#: statuses of a verification job that has not ended
+VERIFICATION_PENDING = ('queued', 'running')
+
+
+@_translate_connection_errors
+def verification_create(context, values):
+    """Insert a verification job; returns it as verification_to_dict shows.
+
+    ``values`` has backup_id, level, status and runner; the id, the
+    caller's identity, bytes_done (0) and created_at are filled in.
+    """
+    now = timeutils.utcnow()
+    row = {'id': uuidutils.generate_uuid(), 'user_id': context.user_id,
+           'project_id': context.project_id,
+           'request_id': context.request_id, 'bytes_done': 0,
+           'bytes_total': None, 'reason': None, 'evidence': None,
+           'created_at': now, 'updated_at': now}
+    row.update(values)
+    if isinstance(row.get('evidence'), dict):
+        row['evidence'] = jsonutils.dumps(row['evidence'], sort_keys=True)
+    with sqlite.write_lock(get_engine()):
+        with main_context_manager.writer.connection.using(context) as conn:
+            conn.execute(_VERIFICATIONS.insert(), row)
+    return verification_to_dict(_Plain(row))
+
+
+class _Plain:
+    """Attribute access to a dict (a row we wrote ourselves)."""
+
+    def __init__(self, values):
+        self.__dict__.update(values)
+
+
+@_translate_connection_errors
+def verification_update(context, verification_id, values,
+                        expected_status=None):
+    """Update a job's row; with ``expected_status`` only if still in it.
+
+    ``values`` may have status, bytes_done, bytes_total, reason and
+    evidence (a dict). ``expected_status`` is a status or a tuple of them.
+
+    :returns: whether a row was updated.
+    """
+    values = dict(values, updated_at=timeutils.utcnow())
+    if isinstance(values.get('evidence'), dict):
+        values['evidence'] = jsonutils.dumps(values['evidence'],
+                                             sort_keys=True)
+    statement = _VERIFICATIONS.update().where(
+        _VERIFICATIONS.c.id == verification_id)
+    if expected_status is not None:
+        if isinstance(expected_status, str):
+            expected_status = (expected_status,)
+        statement = statement.where(
+            _VERIFICATIONS.c.status.in_(expected_status))
+    with sqlite.write_lock(get_engine()):
+        with main_context_manager.writer.connection.using(context) as conn:
+            return conn.execute(statement.values(**values)).rowcount == 1
+
+
+def _abandon_statement(runner, reason):
+    return _VERIFICATIONS.update().where(
+        _VERIFICATIONS.c.runner == runner,
+        _VERIFICATIONS.c.status.in_(VERIFICATION_PENDING)).values(
+            status='unavailable', reason=reason,
+            updated_at=timeutils.utcnow())
+
+
+@_translate_connection_errors
+def verification_abandon(context, runner, reason):
+    """Mark the unfinished jobs of ``runner`` as ``unavailable``.
+
+    For a process that starts: jobs its previous run left queued or
+    running can no longer end.
+
+    :returns: the number of jobs marked.
+    """
+    with sqlite.write_lock(get_engine()):
+        with main_context_manager.writer.connection.using(context) as conn:
+            return conn.execute(_abandon_statement(runner, reason)).rowcount
+
+
+def verification_abandon_once(connection, runner, reason):
+    """verification_abandon through an engine of its own, then disposed.
+
+    NOTE: for the API's start-up, which must neither start the engine
+    facade before gunicorn forks (its engine then lives on in every
+    worker, and a database that goes away later is no longer recognised
+    as gone) nor need the database to be up.
+
+    :param connection: a database URL (``[database] connection``).
+    :returns: the number of jobs marked.
+    :raises sqlalchemy.exc.SQLAlchemyError: the database failed.
+    """
+    engine = sa.create_engine(connection)
+    try:
+        with engine.begin() as conn:
+            return conn.execute(_abandon_statement(runner, reason)).rowcount
+    finally:
+        engine.dispose()
+
+
+@_translate_connection_errors
+@main_context_manager.reader.connection
+def verification_get(context, backup_id, verification_id):
+    """One job of a backup.
+
+    :raises VerificationNotFound: no such job of this backup.
+    """
+    row = context.connection.execute(sa.select(_VERIFICATIONS).where(
+        _VERIFICATIONS.c.id == verification_id,
+        _VERIFICATIONS.c.backup_id == backup_id)).first()
+    if row is None:
+        raise exception.VerificationNotFound(
+            verification_id=verification_id, backup_id=backup_id)
+    return row
+
+
+@_translate_connection_errors
+@main_context_manager.reader.connection
+def verification_get_all(context, backup_id, limit=None):
+    """The jobs of a backup, newest first."""
+    statement = sa.select(_VERIFICATIONS).where(
+        _VERIFICATIONS.c.backup_id == backup_id).order_by(
+            _VERIFICATIONS.c.created_at.desc(), _VERIFICATIONS.c.id.desc())
+    if limit:
+        statement = statement.limit(limit)
+    return context.connection.execute(statement).all()
+
+
+def verification_to_dict(row):
+    """The API view of a verification job.
+
+    Keys: id, backup_id, level, status, progress ({bytes_done,
+    bytes_total}, bytes), reason, evidence (a dict), runner, created_at,
+    updated_at (ISO 8601).
+    """
+    evidence = row.evidence
+    if isinstance(evidence, str):
+        evidence = jsonutils.loads(evidence)
+    return {
+        'id': row.id,
+        'backup_id': row.backup_id,
+        'level': row.level,
+        'status': row.status,
+        'progress': {'bytes_done': row.bytes_done or 0,
+                     'bytes_total': row.bytes_total},
+        'reason': row.reason,
+        'evidence': evidence or {},
+        'runner': row.runner,
+        'created_at': _iso(row.created_at),
+        'updated_at': _iso(row.updated_at),
+    }

@@ -101,3 +101,36 @@ class BackupStatusHistory(BASE, models.ModelBase):
     evidence = sa.Column(sa.Text)
     created_at = sa.Column(sa.DateTime, nullable=False,
                            default=lambda: timeutils.utcnow())
+
+
+class BackupVerification(BASE, models.ModelBase):
+    """A verification job of a backup (``backup-verify``).
+
+    ``runner`` is the ``[DEFAULT] host`` of the process that runs the job
+    (the API under verify_via=local, the agent under rpc), so that a
+    process starting again can tell which unfinished jobs were its own.
+    """
+
+    __tablename__ = 'backup_verifications'
+    __table_args__ = (
+        sa.Index('backup_verifications_backup_id_idx', 'backup_id'),
+        sa.Index('backup_verifications_runner_status_idx', 'runner',
+                 'status'),
+        {'mysql_engine': 'InnoDB', 'mysql_charset': 'utf8'},
+    )
+
+    id = sa.Column(sa.String(36), primary_key=True)
+    backup_id = sa.Column(sa.String(36), nullable=False)
+    user_id = sa.Column(sa.String(255))
+    project_id = sa.Column(sa.String(255))
+    request_id = sa.Column(sa.String(255))
+    level = sa.Column(sa.String(16), nullable=False)
+    status = sa.Column(sa.String(16), nullable=False)
+    runner = sa.Column(sa.String(255))
+    bytes_done = sa.Column(sa.BigInteger, nullable=False, default=0)
+    bytes_total = sa.Column(sa.BigInteger)
+    reason = sa.Column(sa.Text)
+    evidence = sa.Column(sa.Text)
+    created_at = sa.Column(sa.DateTime, nullable=False,
+                           default=lambda: timeutils.utcnow())
+    updated_at = sa.Column(sa.DateTime)

@@ -5,6 +5,7 @@ import itertools
 from cinder_backup_reset.policies import backup_actions
 from cinder_backup_reset.policies import backups
 from cinder_backup_reset.policies import base
+from cinder_backup_reset.policies import verifications
 
 
 def list_rules():
@@ -12,4 +13,5 @@ def list_rules():
         base.list_rules(),
         backups.list_rules(),
         backup_actions.list_rules(),
+        verifications.list_rules(),
     )

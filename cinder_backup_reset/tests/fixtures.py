@@ -122,7 +122,12 @@ class Notifications(fixtures.Fixture):
         from oslo_messaging.notify import _impl_test
 
         from cinder_backup_reset import notifier
+        from cinder_backup_reset import rpc
 
+        # NOTE: the group exists only once something made a notifier or
+        # a transport; a test that runs first in its worker must not
+        # depend on which tests ran before it.
+        rpc.register_opts(self.conf)
         self.useFixture(config_fixture.Config(self.conf)).config(
             driver=['test'], transport_url='fake:/',
             group='oslo_messaging_notifications')

@@ -6,6 +6,7 @@ from keystoneauth1 import loading as ks_loading
 from oslo_config import cfg
 from oslo_log import log as logging
 from paste import deploy
+from sqlalchemy import exc as sa_exc
 
 from cinder_backup_reset.backup import driver as backup_driver
 from cinder_backup_reset.db import api as db_api
@@ -35,9 +36,31 @@ def load_app(conf=cfg.CONF):
     if conf.auth_strategy == 'keystone':
         _check_keystone(conf, paste_file)
     app = deploy.loadapp('config:%s' % paste_file, name=APP_NAME)
-    warn_about_backend(conf)
+    if conf.verify_via == 'local':
+        warn_about_backend(conf)
     service.init_database(conf)
+    if conf.verify_via == 'local':
+        recover_verifications(conf)
     return app
+
+
+def recover_verifications(conf=cfg.CONF):
+    """Mark the jobs a previous run of this host's API left unfinished.
+
+    NOTE: under verify_via=local the API's own processes run the jobs,
+    so jobs of this host still queued or running when the API starts can
+    never end. Called once, where the application is loaded (before
+    gunicorn forks its workers), through an engine of its own: the API
+    starts even when the database is down (it answers 503 until it is
+    back), and then the jobs stay as they are.
+    """
+    from cinder_backup_reset.api.contrib import backup_verify
+    try:
+        backup_verify.get_runner(conf).recover(
+            connection=conf.database.connection)
+    except sa_exc.SQLAlchemyError as exc:
+        LOG.warning('Could not mark the verification jobs a previous run '
+                    'of host %s left unfinished: %s', conf.host, exc)
 
 
 def warn_about_backend(conf=cfg.CONF):

@@ -44,3 +44,19 @@ backup_reset_status = {
     'required': ['backup-reset_status'],
     'additionalProperties': False,
 }
+
+#: a verification job (never changes the backup's status)
+backup_verify = {
+    'type': 'object',
+    'properties': {
+        'backup-verify': {
+            'type': 'object',
+            'properties': {
+                'level': {'type': 'string', 'enum': ['shallow', 'deep']},
+            },
+            'additionalProperties': False,
+        },
+    },
+    'required': ['backup-verify'],
+    'additionalProperties': False,
+}

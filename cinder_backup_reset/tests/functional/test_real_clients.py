@@ -184,6 +184,28 @@ class TestOurCommand(ClientTestCase):
         self.assertIn('(HTTP 403)', proc.stderr)
         self.assertEqual('creating', self.api.backup_status(backup))
 
+    def test_verify_wait_and_list(self):
+        # NOTE: the server's fake backend has none of this test's data, so
+        # the job fails; --wait says so and exits 1, the backup's status
+        # stays what it was.
+        backup = self.api.create_backup(status='creating', service=FAKE,
+                                        display_name='v')
+        proc = self.cbr('backup-verify', '--deep', '--wait',
+                        '--poll-interval', '0.2', '-f', 'json', 'v')
+        self.assertEqual(1, proc.returncode, proc.stderr)
+        job = json.loads(proc.stdout)
+        self.assertEqual(('failed', 'deep'), (job['status'], job['level']))
+        self.assertIn('ERROR: Verification %s of backup v failed: no such '
+                      'backup on the fake backend' % job['id'], proc.stderr)
+        self.assertEqual('creating', self.api.backup_status(backup))
+        proc = self.cbr('backup-verifications', '-f', 'value', '-c', 'ID',
+                        '-c', 'Status', backup)
+        self.assertEqual(0, proc.returncode, proc.stderr)
+        self.assertEqual('%s failed\n' % job['id'], proc.stdout)
+        proc = self.cbr('backup-verify', backup, user='alice')
+        self.assertEqual(1, proc.returncode)
+        self.assertIn('(HTTP 403)', proc.stderr)
+
     def test_unreachable_endpoint(self):
         self.endpoint = 'http://127.0.0.1:%d/v3' % server.free_port()
         proc = self.cbr('backup-list')

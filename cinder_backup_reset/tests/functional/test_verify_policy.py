@@ -7,6 +7,7 @@ refused on every one of them (403), with nothing written.
 
 import webob
 
+from cinder_backup_reset.api.contrib import backup_verify
 from cinder_backup_reset.api import router
 from cinder_backup_reset.api import wsgi
 from cinder_backup_reset import context
@@ -27,6 +28,9 @@ POLICIES = {
     ('POST', '/backups/{id}/action', 'backup-reset_status'): ADMIN_ONLY,
     ('POST', '/backups/{id}/action', 'os-reset_status'): ADMIN_ONLY,
     ('GET', '/backups/{parent_id}/status-history', None): ADMIN_ONLY,
+    ('POST', '/backups/{id}/action', 'backup-verify'): ADMIN_ONLY,
+    ('GET', '/backups/{parent_id}/verifications', None): ADMIN_ONLY,
+    ('GET', '/backups/{parent_id}/verifications/{id}', None): ADMIN_ONLY,
     ('GET', '/extensions', None): OPEN,
     ('GET', '/extensions/{id}', None): OPEN,
 }
@@ -48,8 +52,15 @@ class TestEveryRouteIsProtected(base.TestCase):
         super().setUp()
         self.router = router.APIRouter(self.conf)
         self.backup = self.create_backup(status='creating')
+        self.verification = db_api.verification_create(self.admin, {
+            'backup_id': self.backup.id, 'level': 'deep',
+            'status': 'passed', 'runner': 'elsewhere'})
+        self.addCleanup(backup_verify._RUNNERS.clear)
+        self.addCleanup(lambda: backup_verify.get_runner(self.conf).wait(30))
 
     def _call(self, method, path, action, roles):
+        if path.endswith('verifications/{id}'):
+            path = path.replace('{id}', self.verification['id'])
         path = path.replace('{id}', self.backup.id).replace(
             '{parent_id}', self.backup.id)
         if path.startswith('/extensions/'):
@@ -59,6 +70,9 @@ class TestEveryRouteIsProtected(base.TestCase):
         if action == 'backup':
             req.content_type = 'application/json'
             req.json_body = {'backup': {'metadata': {'k': 'v'}}}
+        elif action == 'backup-verify':
+            req.content_type = 'application/json'
+            req.json_body = {action: {'level': 'shallow'}}
         elif action:
             req.content_type = 'application/json'
             req.json_body = {action: {'status': 'error'}}
@@ -90,6 +104,9 @@ class TestEveryRouteIsProtected(base.TestCase):
         self.assertEqual('creating', self.get_backup(self.backup.id).status)
         self.assertEqual([], db_api.status_history_get(self.admin,
                                                        self.backup.id))
+        self.assertEqual([self.verification['id']],
+                         [v.id for v in db_api.verification_get_all(
+                             self.admin, self.backup.id)])
 
     def test_allowed_with_the_role(self):
         for (method, path, action), who in POLICIES.items():

@@ -54,10 +54,11 @@ class _SchemaBesideCinder:
         self.assertIn('Database is at revision %s.' %
                       migration.head_revision(), proc.stdout)
         after_tables, after = self._snapshot()
-        # NOTE: only our two tables are added; every table Cinder created
+        # NOTE: only our own tables are added; every table Cinder created
         # keeps its columns and indexes (no list index on Cinder's
         # backups).
-        self.assertEqual({'backup_status_history', migration.VERSION_TABLE},
+        self.assertEqual({'backup_status_history', 'backup_verifications',
+                          migration.VERSION_TABLE},
                          after_tables - before_tables)
         for table in before_tables:
             self.assertEqual(before[table], after[table], table)

@@ -9,6 +9,7 @@ from cinder_backup_reset import exception
 from cinder_backup_reset.tests.functional.db import base
 
 _OUR_TABLES = {'backups', 'backup_metadata', 'backup_status_history',
+               'backup_verifications',
                migration.VERSION_TABLE}
 _LIST_INDEX = 'backups_deleted_project_id_created_at_id_idx'
 #: Cinder 29's head revision (cinder/db/migrations/versions)

@@ -8,14 +8,15 @@ from cinder_backup_reset.tests import base
 
 class TestExtensionManager(base.TestCase):
 
-    def test_default_loads_backup_reset(self):
+    def test_default_loads_backup_reset_and_verify(self):
         mgr = extensions.ExtensionManager(self.conf)
-        self.assertEqual(['os-backup-reset'], list(mgr.extensions))
+        self.assertEqual(['os-backup-reset', 'os-backup-verify'],
+                         list(mgr.extensions))
         ext = mgr.extensions['os-backup-reset']
         self.assertEqual('BackupReset', ext.name)
         self.assertTrue(ext.description)
         collections = [c.collection for c in mgr.get_controller_extensions()]
-        self.assertEqual(['backups'], collections)
+        self.assertEqual(['backups', 'backups'], collections)
 
     def test_unknown_extension_stops_start_up(self):
         self.conf_fixture.config(osapi_volume_extension=['nope'])

@@ -30,6 +30,7 @@ OSC_COMMANDS = {
     'volume_backup_reset-state': commands.ResetState,
     'volume_backup_status_history': commands.StatusHistory,
     'volume_backup_verify': commands.Verify,
+    'volume_backup_verification_list': commands.ListVerifications,
 }
 
 

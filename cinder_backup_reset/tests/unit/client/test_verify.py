@@ -136,11 +136,25 @@ class TTY(io.StringIO):
         return True
 
 
+class _Ticks(object):
+    """A clock that advances one second each time it is read."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        self.now += 1.0
+        return self.now
+
+
 class TestVerifyCommand(test_shell.ShellTestCase):
 
     def setUp(self):
         super().setUp()
         self.mock_get()
+        self.useFixture(fixtures.MonkeyPatch(
+            'cinder_backup_reset.client.commands.Verify.clock',
+            staticmethod(_Ticks())))
 
     def test_starts_a_job_and_shows_it(self):
         self.mock('POST', ACTION, status=202, json={'verification': job()})
@@ -174,23 +188,29 @@ class TestVerifyCommand(test_shell.ShellTestCase):
     def test_wait_passed(self):
         code, out, err = self._wait(job('passed', 4 * MIB), '-f', 'value',
                                     '-c', 'status', base.BACKUP_ID)
-        self.assertEqual((0, 'passed\n', ''), (code, out, err))
+        # NOTE: stderr is not a terminal: one plain line per change.
+        self.assertEqual((0, 'passed\n'), (code, out))
+        self.assertEqual(
+            'queued   0% 0.0/4.0 MiB\n'
+            'running  50% 2.0/4.0 MiB, 2.0 MiB/s, 0:00:01 left\n'
+            'passed 100% 4.0/4.0 MiB, 2.0 MiB/s, 0:00:00 left\n', err)
 
     def test_wait_failed_exits_1(self):
         code, out, err = self._wait(
             job('failed', 4 * MIB, reason='object backup_00002 is missing'),
             '-f', 'value', '-c', 'status', base.BACKUP_ID)
         self.assertEqual((1, 'failed\n'), (code, out))
-        self.assertEqual('ERROR: Verification %s of backup %s failed: '
-                         'object backup_00002 is missing\n'
-                         % (VID, base.BACKUP_ID), err)
+        self.assertTrue(err.endswith(
+            'ERROR: Verification %s of backup %s failed: '
+            'object backup_00002 is missing\n' % (VID, base.BACKUP_ID)), err)
 
     def test_wait_unavailable_exits_1(self):
         code, _out, err = self._wait(job('unavailable', reason='not mounted'),
                                      base.BACKUP_ID)
         self.assertEqual(1, code)
-        self.assertEqual('ERROR: Verification %s of backup %s unavailable: '
-                         'not mounted\n' % (VID, base.BACKUP_ID), err)
+        self.assertTrue(err.endswith(
+            'ERROR: Verification %s of backup %s unavailable: '
+            'not mounted\n' % (VID, base.BACKUP_ID)), err)
 
     def test_progress_bar_on_a_terminal(self):
         self.mock('POST', ACTION, status=202, json={'verification': job()})
@@ -206,9 +226,25 @@ class TestVerifyCommand(test_shell.ShellTestCase):
         self.assertEqual((0, 'passed\n'), (code, out.getvalue()))
         self.assertEqual(
             '\r[------------------------------]   0% 0.0/4.0 MiB queued'
-            '\r[###############---------------]  50% 2.0/4.0 MiB running'
-            '\r[##############################] 100% 4.0/4.0 MiB passed\n',
+            '\r[###############---------------]  50% 2.0/4.0 MiB, '
+            '2.0 MiB/s, 0:00:01 left running'
+            '\r[##############################] 100% 4.0/4.0 MiB, '
+            '2.0 MiB/s, 0:00:00 left passed\n',
             tty.getvalue())
+
+    def test_verifications_listed_newest_first(self):
+        self.mock('GET', 'backups/%s/verifications' % base.BACKUP_ID,
+                  json={'verifications': [
+                      job('running', 1 * MIB, level='deep'),
+                      job('passed', 4 * MIB, id='older')]})
+        code, out, err = self.run_shell('backup-verifications', '-f', 'csv',
+                                        '-c', 'ID', '-c', 'Status', '-c',
+                                        'Progress', base.BACKUP_ID)
+        self.assertEqual((0, ''), (code, err))
+        self.assertEqual('"ID","Status","Progress"\n'
+                         '"%s","running","25%% 1.0/4.0 MiB"\n'
+                         '"older","passed","100%% 4.0/4.0 MiB"\n' % VID,
+                         out.replace('\r\n', '\n'))
 
     def test_help(self):
         code, out, _err = self.run_shell('backup-verify', '--help')

@@ -1,0 +1,1 @@
+"""Verification jobs (``backup-verify``) and the agent that runs them."""
