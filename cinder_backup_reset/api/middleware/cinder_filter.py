@@ -50,7 +50,8 @@ PROJECT = 'cinder-backup-reset'
 CINDER_CONTEXT_KEY = 'cinder.context'
 
 #: ``[/{project_id}]/backups/{id}/{tail}`` (PATH_INFO below ``/v3``)
-_MEMBER_PATH = re.compile(r'^(?:/[^/]+)?/backups/[^/]+/([^/]+)$')
+_MEMBER_PATH = re.compile(
+    r'^(?:/[^/]+)?/backups/[^/]+/([^/]+)(/[^/]+)?$')
 
 #: NOTE: the bodies the filter owns are a few hundred bytes; a larger or
 #: unsized body is not one of them, so it is not read here at all.
@@ -183,11 +184,13 @@ class BackupResetFilter:
         match = _MEMBER_PATH.match(environ.get('PATH_INFO', ''))
         if not match or not _utf8(environ.get('PATH_INFO', '')):
             return False
-        tail = match.group(1)
+        tail, item = match.group(1), match.group(2)
         method = environ.get('REQUEST_METHOD')
         if method == 'GET':
+            # NOTE: a sub-resource's list or one of its items
+            # (verifications/{vid}).
             return tail in self.sub_resources
-        if method == 'POST' and tail == 'action':
+        if method == 'POST' and tail == 'action' and not item:
             return peek_action(environ) in self.actions
         return False
 

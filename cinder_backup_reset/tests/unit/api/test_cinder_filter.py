@@ -389,7 +389,11 @@ class TestOwnedRequests(FilterTestCase):
                 ('/backups/%s/action' % missing, 'POST',
                  {'os-reset_status': {'status': 'error'}}),
                 ('/backups/%s/status-history' % self.backup.id, 'GET',
-                 None)):
+                 None),
+                ('/backups/%s/verifications' % self.backup.id, 'GET',
+                 None),
+                ('/backups/%s/verifications/%s' % (self.backup.id, missing),
+                 'GET', None)):
             ours = self.request(self.app, path, method, body)
             req = webob.Request.blank('/v3', method=method)
             req.environ.update(SCRIPT_NAME='/v3', PATH_INFO=path)
