@@ -10,6 +10,16 @@ Every write is a compare-and-swap on the status that was read (or the
 caller's ``expected_status``); losing a race changes nothing and raises
 BackupStatusConflict. The status change and its history row commit
 together.
+
+``fail_reason`` is evidence: a reset to ``error`` without a reason keeps
+the one the backup has (Cinder's own, for instance), and whenever a reset
+changes or clears it the history row keeps the previous value
+(``evidence.previous_fail_reason``).
+
+On Cinder's database a reset also reconciles the backup's source volume,
+snapshot and restore target as Cinder's restart cleanup would
+(db/cinder_tables.py reconcile()), in the same transaction, unless the
+caller opts out.
 """
 
 import concurrent.futures
@@ -22,6 +32,8 @@ from oslo_log import log as logging
 from cinder_backup_reset.api.schemas import backup_actions
 from cinder_backup_reset.backup import driver as backup_driver
 from cinder_backup_reset.db import api as db_api
+from cinder_backup_reset.db import cinder_tables
+from cinder_backup_reset.db import models
 from cinder_backup_reset import exception
 from cinder_backup_reset import notifier
 
@@ -50,6 +62,7 @@ class ResetOutcome:
     verification: dict = None
     reason: str = None
     history: dict = None
+    volumes: list = dataclasses.field(default_factory=list)
 
     def to_dict(self):
         # NOTE: shallow on purpose: asdict() deep-copies the evidence,
@@ -106,8 +119,13 @@ class BackupResetManager:
         return self._driver
 
     def reset_status(self, context, backup, status, reason=None,
-                     expected_status=None, dry_run=False):
+                     expected_status=None, dry_run=False, reconcile=True):
         """Reset ``backup`` (a row the caller read and authorized).
+
+        ``reconcile`` (on Cinder's database) also returns the backup's
+        volume, snapshot and restore target from their in-progress
+        statuses (ResetOutcome.volumes lists each change, or for a dry
+        run each planned one).
 
         :returns: ResetOutcome
         :raises BackupStatusConflict: the status is not the expected one,
@@ -129,17 +147,23 @@ class BackupResetManager:
 
         if status == AVAILABLE and seen != RESTORING:
             return self._reset_verified(context, backup, seen, reason,
-                                        dry_run)
+                                        dry_run, reconcile)
         values = {'status': status}
         if status == AVAILABLE:
             values['fail_reason'] = None
-        else:
-            values['fail_reason'] = reason or (
+        elif reason:
+            values['fail_reason'] = reason
+        elif not backup.fail_reason:
+            values['fail_reason'] = (
                 'Status reset to error by user %s.' % context.user_id)
+        # NOTE: else the reason the backup has stays: it is the evidence
+        # of what went wrong (Cinder's, or a failed verification's), and
+        # "cinder backup-reset-state --state error" sends no reason.
         return self._apply(context, backup, seen, values, reason, SKIPPED,
-                           None, dry_run)
+                           None, dry_run, reconcile)
 
-    def _reset_verified(self, context, backup, seen, reason, dry_run):
+    def _reset_verified(self, context, backup, seen, reason, dry_run,
+                        reconcile=True):
         self._check_verifiable(backup)
         try:
             result = self.verify(context, backup)
@@ -162,14 +186,16 @@ class BackupResetManager:
                             'evidence': result.evidence}
             return self._apply(context, backup, seen,
                                {'status': AVAILABLE, 'fail_reason': None},
-                               reason, PASSED, verification, dry_run)
+                               reason, PASSED, verification, dry_run,
+                               reconcile)
 
         verification = {'level': 'shallow', 'evidence': evidence,
                         'reason': failure}
         outcome = self._apply(
             context, backup, seen,
             {'status': ERROR, 'fail_reason': failure},
-            _failed_reason(failure, reason), FAILED, verification, dry_run)
+            _failed_reason(failure, reason), FAILED, verification, dry_run,
+            reconcile)
         if dry_run:
             return outcome
         raise exception.BackupVerifyFailed(
@@ -184,21 +210,39 @@ class BackupResetManager:
                 configured=self.driver.name)
 
     def _apply(self, context, backup, seen, values, reason, verified,
-               verification, dry_run):
+               verification, dry_run, reconcile=True):
         outcome = ResetOutcome(
             backup_id=backup.id, from_status=seen, to_status=values['status'],
             status=seen, applied=False, dry_run=dry_run, verified=verified,
             verification=verification, reason=reason)
         if dry_run:
+            if reconcile:
+                outcome.volumes = db_api.backup_reconcile_plan(context,
+                                                               backup)
             return outcome
+        evidence = _history_evidence(verification)
+        previous = getattr(backup, 'fail_reason', None)
+        if ('fail_reason' in values and
+                db_api.truncate_fail_reason(values['fail_reason']) !=
+                previous):
+            evidence['previous_fail_reason'] = previous
+        changes = []
+
+        def _reconcile(conn):
+            changes.extend(cinder_tables.reconcile(
+                conn, models.Backup.__table__, backup))
+            return changes
+
         history = db_api.backup_conditional_update(
             context, backup.id, seen, values,
             history={'from_status': seen, 'to_status': values['status'],
                      'reason': reason, 'verified': verified,
-                     'evidence': _history_evidence(verification)})
+                     'evidence': evidence},
+            reconcile=_reconcile if reconcile else None)
         outcome.applied = True
         outcome.status = values['status']
         outcome.history = history
+        outcome.volumes = changes
         LOG.info('Backup %(id)s reset from %(from)s to %(to)s by user '
                  '%(user)s (verification %(verified)s).',
                  {'id': backup.id, 'from': seen, 'to': values['status'],

@@ -7,6 +7,7 @@ from cinder_backup_reset.conf import backup
 from cinder_backup_reset.conf import database
 from cinder_backup_reset.conf import paths
 from cinder_backup_reset.conf import service
+from cinder_backup_reset.conf import stuck
 
 CONF = cfg.CONF
 
@@ -18,6 +19,7 @@ def register_opts(conf):
     api.register_opts(conf)
     backup.register_opts(conf)
     database.register_opts(conf)
+    stuck.register_opts(conf)
 
 
 register_opts(CONF)

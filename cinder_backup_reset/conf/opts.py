@@ -16,8 +16,9 @@ from cinder_backup_reset.conf import backup
 from cinder_backup_reset.conf import database
 from cinder_backup_reset.conf import paths
 from cinder_backup_reset.conf import service
+from cinder_backup_reset.conf import stuck
 
-_MODULES = (paths, service, api, backup, database)
+_MODULES = (paths, service, api, backup, database, stuck)
 
 
 def list_opts():
