@@ -3,6 +3,7 @@ Cinder's ``os-reset_status`` on backups, and the status history."""
 
 from oslo_config import cfg
 
+from cinder_backup_reset.api.contrib import backups_bulk
 from cinder_backup_reset.api import extensions
 from cinder_backup_reset.api.schemas import backup_actions as schemas
 from cinder_backup_reset.api.v3 import backups
@@ -44,7 +45,8 @@ class BackupResetController(wsgi.Controller):
         outcome = self._reset(req, id, args['status'],
                               reason=args.get('reason'),
                               expected_status=args.get('expected_status'),
-                              dry_run=args.get('dry_run', False))
+                              dry_run=args.get('dry_run', False),
+                              reconcile=args.get('reconcile', True))
         return {'backup_reset': outcome.to_dict()}
 
     @wsgi.response(202)
@@ -77,8 +79,16 @@ class BackupReset(extensions.ExtensionDescriptor):
     updated = '2026-11-25T00:00:00+00:00'
 
     def get_controller_extensions(self):
+        self.reset_controller = BackupResetController()
         return [extensions.ControllerExtension(
-            self, 'backups', BackupResetController())]
+            self, 'backups', self.reset_controller)]
+
+    def get_collection_actions(self):
+        reset_manager = getattr(self, 'reset_controller', None)
+        return [extensions.CollectionAction(
+            'backups', backups_bulk.BulkResetController(
+                reset_manager.manager if reset_manager else
+                manager.BackupResetManager(cfg.CONF)))]
 
     def get_resources(self):
         return [extensions.ResourceExtension(
