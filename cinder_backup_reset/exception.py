@@ -195,3 +195,13 @@ class DatabaseUnusable(CinderBackupResetException):
     """The configured database could not be opened or reached."""
 
     msg_fmt = '%(problem)s'
+
+
+class BackupDeleteUnsupported(Invalid):
+    msg_fmt = ('Backup %(backup_id)s cannot be force-deleted: the backup '
+               'driver %(driver)s cannot remove its data.')
+
+
+class BackupHasDependents(Invalid):
+    msg_fmt = ('Backup %(backup_id)s cannot be force-deleted: incremental '
+               'backups depend on it (%(dependents)s). Delete them first.')

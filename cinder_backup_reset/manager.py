@@ -91,6 +91,10 @@ class BackupResetManager:
                     thread_name_prefix='verify')
             return self._pool
 
+    def run_bounded(self, fn, *args, **kwargs):
+        """Run ``fn`` on the bounded pool of backend calls; a Future."""
+        return self._verify_pool().submit(fn, *args, **kwargs)
+
     def verify(self, context, backup, deep=False):
         """The driver's verification, bounded by ``verify_timeout``.
 

@@ -10,6 +10,7 @@ from cinder_backup_reset.api.v3 import backups
 from cinder_backup_reset.api import validation
 from cinder_backup_reset.api import wsgi
 from cinder_backup_reset.db import api as db_api
+from cinder_backup_reset import force_delete
 from cinder_backup_reset import manager
 from cinder_backup_reset.policies import backup_actions as policies
 
@@ -48,6 +49,18 @@ class BackupResetController(wsgi.Controller):
                               dry_run=args.get('dry_run', False),
                               reconcile=args.get('reconcile', True))
         return {'backup_reset': outcome.to_dict()}
+
+    @wsgi.response(202)
+    @wsgi.action('os-force_delete')
+    @validation.schema(schemas.os_force_delete)
+    def os_force_delete(self, req, id, body):
+        """Cinder's force-delete: the data, then the row (202, no body)."""
+        context = req.context
+        backup = backups.load_backup(context, id, with_metadata=False)
+        context.can(policies.FORCE_DELETE,
+                    target={'project_id': backup.project_id,
+                            'user_id': backup.user_id})
+        force_delete.force_delete(self.manager, context, backup)
 
     @wsgi.response(202)
     @wsgi.action('os-reset_status')

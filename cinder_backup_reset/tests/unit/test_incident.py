@@ -16,6 +16,7 @@ from cinder_backup_reset.db import api as db_api
 from cinder_backup_reset.db import cinder_tables as ct
 from cinder_backup_reset.db import stuck as db_stuck
 from cinder_backup_reset import exception
+from cinder_backup_reset import force_delete
 from cinder_backup_reset import manager
 from cinder_backup_reset.tests import base
 
@@ -308,3 +309,104 @@ class TestTouch(base.TestCase):
         self.assertEqual('creating', row.status)
         self.assertFalse(db_api.backup_touch(self.admin, backup.id,
                                              'restoring'))
+
+
+class TestDeleting(CinderTablesTestCase):
+
+    def setUp(self):
+        super().setUp()
+        fake.FakeBackupDriver.deleted = []
+
+    def test_deleting_to_error_keeps_reason(self):
+        backup = self.create_backup(status='deleting',
+                                    fail_reason='Cinder lost the bus')
+        self.mgr.reset_status(self.admin, backup, 'error')
+        row = self.get_backup(backup.id)
+        self.assertEqual(('error', 'Cinder lost the bus'),
+                         (row.status, row.fail_reason))
+
+    def test_deleting_to_available_is_verified(self):
+        backup = self.create_backup(status='deleting')
+        fake.FakeBackupDriver.outcomes[backup.id] = True
+        outcome = self.mgr.reset_status(self.admin, backup, 'available')
+        self.assertEqual(('available', 'passed'),
+                         (outcome.status, outcome.verified))
+
+    def test_force_delete(self):
+        self.insert(ct.VOLUMES, id='vol-1', status='backing-up',
+                    previous_status='available')
+        parent = self.create_backup(status='available', volume_id='vol-1',
+                                    num_dependent_backups=1)
+        backup = self.create_backup(status='creating', volume_id='vol-1',
+                                    parent_id=parent.id,
+                                    fail_reason='stuck')
+        entry = force_delete.force_delete(self.mgr, self.admin, backup)
+        self.assertEqual([backup.id], fake.FakeBackupDriver.deleted)
+        self.assertRaises(exception.BackupNotFound, self.get_backup,
+                          backup.id)
+        self.assertEqual(('creating', 'deleted'),
+                         (entry['from_status'], entry['to_status']))
+        self.assertEqual('stuck', entry['evidence']['previous_fail_reason'])
+        self.assertEqual('available', self.status(ct.VOLUMES, 'vol-1'))
+        self.assertEqual(0, self.get_backup(parent.id).num_dependent_backups)
+        history = db_api.status_history_get(self.admin, backup.id)
+        self.assertEqual(['deleted'], [h.to_status for h in history])
+
+    def test_force_delete_refused_with_dependents(self):
+        parent = self.create_backup(status='deleting')
+        child = self.create_backup(status='available', parent_id=parent.id)
+        exc = self.assertRaises(exception.BackupHasDependents,
+                                force_delete.force_delete, self.mgr,
+                                self.admin, parent)
+        self.assertEqual(400, exc.code)
+        self.assertIn(child.id, str(exc))
+        self.assertEqual('deleting', self.get_backup(parent.id).status)
+        self.assertEqual([], fake.FakeBackupDriver.deleted)
+
+    def test_force_delete_unavailable_backend_changes_nothing(self):
+        backup = self.create_backup(status='creating')
+
+        class Down(fake.FakeBackupDriver):
+            def delete(self, context, backup):
+                raise exception.BackupBackendUnavailable(
+                    backup_id=backup.id, reason='share not mounted')
+
+        mgr = manager.BackupResetManager(self.conf, driver=Down(self.conf))
+        self.assertRaises(exception.BackupBackendUnavailable,
+                          force_delete.force_delete, mgr, self.admin,
+                          backup)
+        self.assertEqual('creating', self.get_backup(backup.id).status)
+        self.assertEqual([], db_api.status_history_get(self.admin,
+                                                       backup.id))
+
+
+class TestHeartbeat(base.TestCase):
+
+    def test_bumps_when_due_and_stops_when_status_changed(self):
+        from cinder_backup_reset.cmd import backup_commands
+        backup = self.create_backup(status='creating',
+                                    created_at=_ago(7200),
+                                    updated_at=_ago(7200))
+        drawn = []
+        beat = backup_commands.Heartbeat(
+            self.admin, backup.id, 'creating',
+            progress=lambda done, total: drawn.append(done),
+            conf=self.conf)
+        beat(10, 100)
+        # NOTE: not due yet: no write.
+        self.assertEqual(_ago(7200).replace(microsecond=0),
+                         self.get_backup(backup.id).updated_at.replace(
+                             microsecond=0))
+        beat.last -= self.conf.backup_progress_interval
+        beat(20, 100)
+        self.assertEqual([10, 20], drawn)
+        self.assertLess((timeutils.utcnow() -
+                         self.get_backup(backup.id).updated_at)
+                        .total_seconds(), 60)
+        self.assertTrue(beat.should_continue())
+        db_api.backup_conditional_update(self.admin, backup.id, 'creating',
+                                         {'status': 'error'})
+        self.assertFalse(beat.should_continue())
+        beat.last -= self.conf.backup_progress_interval
+        self.assertFalse(beat.should_continue())
+        self.assertEqual('error', self.get_backup(backup.id).status)
