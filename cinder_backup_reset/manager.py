@@ -152,19 +152,57 @@ class BackupResetManager:
         if status == AVAILABLE and seen != RESTORING:
             return self._reset_verified(context, backup, seen, reason,
                                         dry_run, reconcile)
-        values = {'status': status}
-        if status == AVAILABLE:
-            values['fail_reason'] = None
-        elif reason:
-            values['fail_reason'] = reason
-        elif not backup.fail_reason:
-            values['fail_reason'] = (
-                'Status reset to error by user %s.' % context.user_id)
-        # NOTE: else the reason the backup has stays: it is the evidence
-        # of what went wrong (Cinder's, or a failed verification's), and
-        # "cinder backup-reset-state --state error" sends no reason.
-        return self._apply(context, backup, seen, values, reason, SKIPPED,
-                           None, dry_run, reconcile)
+        return self._apply(context, backup, seen,
+                           _direct_values(context, backup, status, reason),
+                           reason, SKIPPED, None, dry_run, reconcile)
+
+    @staticmethod
+    def needs_verification(backup, status):
+        """Whether a reset of ``backup`` to ``status`` verifies first."""
+        return status.lower() == AVAILABLE and backup.status != RESTORING
+
+    def reset_many(self, context, backups, status, reason=None,
+                   reconcile=True):
+        """Reset backups that need no verification, many per commit.
+
+        Exactly what reset_status() does for each (its rules, its own
+        compare-and-swap, history row, reconciliation and
+        notifications), written in one transaction for all of them.
+
+        :param backups: rows the caller read and authorized, none of
+            which needs_verification().
+        :returns: list, per backup, of a ResetOutcome or the exception
+            (BackupStatusConflict, BackupNotFound) that refused it.
+        """
+        status = status.lower()
+        items, prepared = [], []
+        for backup in backups:
+            values = _direct_values(context, backup, status, reason)
+            evidence = _fail_reason_evidence(backup, values, {})
+            changes = []
+            items.append({
+                'backup_id': backup.id, 'expected_status': backup.status,
+                'values': values,
+                'history': {'from_status': backup.status,
+                            'to_status': status, 'reason': reason,
+                            'verified': SKIPPED, 'evidence': evidence},
+                'reconcile': (_reconciler(backup, changes)
+                              if reconcile else None)})
+            prepared.append((backup, values, changes))
+        results = db_api.backup_conditional_update_many(context, items)
+        outcomes = []
+        for (backup, values, changes), result in zip(prepared, results):
+            if isinstance(result, Exception):
+                outcomes.append(result)
+                continue
+            outcome = ResetOutcome(
+                backup_id=backup.id, from_status=backup.status,
+                to_status=status, status=status, applied=True,
+                dry_run=False, verified=SKIPPED, reason=reason,
+                history=result, volumes=changes)
+            self._applied(context, backup, backup.status, values, SKIPPED)
+            outcomes.append(outcome)
+        return outcomes
 
     def _reset_verified(self, context, backup, seen, reason, dry_run,
                         reconcile=True):
@@ -224,29 +262,23 @@ class BackupResetManager:
                 outcome.volumes = db_api.backup_reconcile_plan(context,
                                                                backup)
             return outcome
-        evidence = _history_evidence(verification)
-        previous = getattr(backup, 'fail_reason', None)
-        if ('fail_reason' in values and
-                db_api.truncate_fail_reason(values['fail_reason']) !=
-                previous):
-            evidence['previous_fail_reason'] = previous
+        evidence = _fail_reason_evidence(
+            backup, values, _history_evidence(verification))
         changes = []
-
-        def _reconcile(conn):
-            changes.extend(cinder_tables.reconcile(
-                conn, models.Backup.__table__, backup))
-            return changes
-
         history = db_api.backup_conditional_update(
             context, backup.id, seen, values,
             history={'from_status': seen, 'to_status': values['status'],
                      'reason': reason, 'verified': verified,
                      'evidence': evidence},
-            reconcile=_reconcile if reconcile else None)
+            reconcile=_reconciler(backup, changes) if reconcile else None)
         outcome.applied = True
         outcome.status = values['status']
         outcome.history = history
         outcome.volumes = changes
+        self._applied(context, backup, seen, values, verified)
+        return outcome
+
+    def _applied(self, context, backup, seen, values, verified):
         LOG.info('Backup %(id)s reset from %(from)s to %(to)s by user '
                  '%(user)s (verification %(verified)s).',
                  {'id': backup.id, 'from': seen, 'to': values['status'],
@@ -258,7 +290,40 @@ class BackupResetManager:
                                      conf=self.conf)
         notifier.notify_backup_usage(context, backup, 'reset_status.end',
                                      conf=self.conf, **_new_fields(values))
-        return outcome
+
+
+def _direct_values(context, backup, status, reason):
+    """The row's new values for a reset that needs no verification."""
+    values = {'status': status}
+    if status == AVAILABLE:
+        values['fail_reason'] = None
+    elif reason:
+        values['fail_reason'] = reason
+    elif not backup.fail_reason:
+        values['fail_reason'] = (
+            'Status reset to error by user %s.' % context.user_id)
+    # NOTE: else the reason the backup has stays: it is the evidence of
+    # what went wrong (Cinder's, or a failed verification's), and
+    # "cinder backup-reset-state --state error" sends no reason.
+    return values
+
+
+def _fail_reason_evidence(backup, values, evidence):
+    """``evidence`` plus the previous fail_reason if the reset changes it."""
+    previous = getattr(backup, 'fail_reason', None)
+    if ('fail_reason' in values and
+            db_api.truncate_fail_reason(values['fail_reason']) != previous):
+        evidence['previous_fail_reason'] = previous
+    return evidence
+
+
+def _reconciler(backup, changes):
+    """reconcile() for backup_conditional_update, collecting ``changes``."""
+    def reconcile(conn):
+        changes.extend(cinder_tables.reconcile(
+            conn, models.Backup.__table__, backup))
+        return changes
+    return reconcile
 
 
 def _failed_reason(failure, requested):

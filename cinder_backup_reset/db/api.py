@@ -464,6 +464,37 @@ def backup_conditional_update(context, backup_id, expected_status, values,
     return entry
 
 
+def backup_conditional_update_many(context, items):
+    """Many backup_conditional_update()s in one transaction.
+
+    Each item is ``{"backup_id", "expected_status", "values", "history",
+    "reconcile"}`` (as that function's arguments) and is its own
+    compare-and-swap with its own history row; an item whose status is
+    not the expected one (or that is gone) changes nothing and is
+    reported, and the others go on. Used by the bulk reset: one commit
+    for many resets instead of one each.
+
+    :returns: list, per item, of the history entry (dict) or the
+        BackupStatusConflict / BackupNotFound raised for it.
+    :raises: any other error, after which nothing of the batch was
+        committed (the caller may retry item by item).
+    """
+    results = []
+    with _connection_errors(), _writer(context) as conn:
+        for item in items:
+            try:
+                results.append(_conditional_update(
+                    conn, context, item['backup_id'],
+                    item['expected_status'], item['values'],
+                    item.get('history'), item.get('reconcile')))
+            except (exception.BackupStatusConflict,
+                    exception.BackupNotFound) as exc:
+                # NOTE: raised before this item wrote anything (the
+                # compare-and-swap matched no row), so the batch goes on.
+                results.append(exc)
+    return results
+
+
 @contextlib.contextmanager
 def _writer(context):
     """A write transaction on the engine facade's connection.
