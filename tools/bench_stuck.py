@@ -53,11 +53,12 @@ class StuckDatabase(br.Database):
 
     def _exprs(self):
         exprs = super()._exprs()
-        # NOTE: soft-deleted rows are n % 7 = 0; the stuck ones avoid them
-        # so that exactly rows / every are stuck.
         exprs['status'] = (
             "CASE WHEN n %% %d = 1 THEN 'creating' ELSE 'available' END"
             % self.every)
+        # NOTE: one row in seven is soft-deleted, never a stuck one, so
+        # that exactly rows / every are stuck.
+        exprs['deleted'] = '(n %% 7 = 0 AND n %% %d <> 1)' % self.every
         return exprs
 
     def stuck_count(self):
@@ -77,8 +78,8 @@ def report(inproc, n):
         if resp.status_int != 200:
             raise RuntimeError('report answered %s: %s' % (
                 resp.status, resp.body[:300]))
-        if len(json.loads(resp.body)['backups']) != min(REPORT_LIMIT,
-                                                       inproc.expect):
+        listed = len(json.loads(resp.body)['backups'])
+        if listed != min(REPORT_LIMIT, inproc.expect):
             raise RuntimeError('report listed the wrong backups')
 
 

@@ -78,7 +78,6 @@ class BackupDriver(metaclass=abc.ABCMeta):
         :raises BackupVerifyFailed: with the reason and the evidence.
         """
 
-
     def delete(self, context, backup):
         """Remove ``backup``'s data from the backend (force-delete).
 

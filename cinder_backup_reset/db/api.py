@@ -410,8 +410,9 @@ def truncate_fail_reason(value):
 @_translate_connection_errors
 @main_context_manager.reader.connection
 def backup_reconcile_plan(context, backup):
-    """What a reset of ``backup`` would change in Cinder's volumes and
-    snapshots (db/cinder_tables.py plan()); [] on the embedded database.
+    """What a reset of ``backup`` would change in volumes and snapshots.
+
+    db/cinder_tables.py plan(); [] on the embedded database.
     """
     return cinder_tables.plan(context.connection, _BACKUPS, backup)
 

@@ -124,8 +124,9 @@ class PosixBackupDriver(driver.BackupDriver):
         return posix_verify.container_path(self.root_for(backup), backup)
 
     def delete(self, context, backup):
-        """Remove the backup's files: every object of its prefix, its
-        metadata and sha256 files (Cinder's chunked driver's delete).
+        """Remove the backup's files (Cinder's chunked driver's delete).
+
+        Every object of its prefix, its metadata and sha256 files.
 
         Other backups' files in a shared container are left alone, and so
         is the container directory.

@@ -155,9 +155,10 @@ def incident(request):
     """What an outage leaves, made with Cinder's objects.
 
     ``request``: ``{"host": <backup host>}``. A ``cinder-backup`` service
-    on the host (the test ages its heartbeat); an attached volume (in-use, with an attached VolumeAttachment)
-    backed up with ``--force`` as Cinder's API does it (volume
-    ``backing-up``, ``previous_status`` ``in-use``); a detached volume
+    on the host (the test ages its heartbeat); an attached volume
+    (in-use, with an attached VolumeAttachment) backed up with
+    ``--force`` as Cinder's API does it (volume ``backing-up``,
+    ``previous_status`` ``in-use``); a detached volume
     with two backups ``creating``; a snapshot being backed up (snapshot
     ``backing-up``); a restore target ``restoring-backup`` of a backup
     ``restoring``. Answers the ids.
