@@ -482,17 +482,32 @@ def backup_conditional_update_many(context, items):
     """
     results = []
     with _connection_errors(), _writer(context) as conn:
+        # NOTE: where the driver returns the ids of a many-row INSERT in
+        # order (SQLite, PostgreSQL, MariaDB), the history rows go in one
+        # statement at the end instead of a round trip each.
+        deferred = ([] if conn.dialect.
+                    insert_executemany_returning_sort_by_parameter_order
+                    else None)
         for item in items:
             try:
                 results.append(_conditional_update(
                     conn, context, item['backup_id'],
                     item['expected_status'], item['values'],
-                    item.get('history'), item.get('reconcile')))
+                    item.get('history'), item.get('reconcile'),
+                    deferred=deferred))
             except (exception.BackupStatusConflict,
                     exception.BackupNotFound) as exc:
                 # NOTE: raised before this item wrote anything (the
                 # compare-and-swap matched no row), so the batch goes on.
                 results.append(exc)
+        if deferred:
+            ids = conn.execute(
+                _HISTORY.insert().returning(_HISTORY.c.id,
+                                            sort_by_parameter_order=True),
+                [_history_params(entry) for entry in deferred]).scalars(
+                ).all()
+            for entry, history_id in zip(deferred, ids):
+                _history_added(entry, history_id)
     return results
 
 
@@ -522,7 +537,7 @@ _STATUS_OF_LOCKED = sa.select(_BACKUPS.c.status).where(
 
 
 def _conditional_update(conn, context, backup_id, expected_status, values,
-                        history, reconcile=None):
+                        history, reconcile=None, deferred=None):
     values = dict(values)
     if 'fail_reason' in values:
         values['fail_reason'] = _truncate(values['fail_reason'])
@@ -548,6 +563,11 @@ def _conditional_update(conn, context, backup_id, expected_status, values,
     if history is None:
         return None
     entry = _history_entry(context, backup_id, history)
+    if deferred is not None:
+        # NOTE: the caller inserts it (and fills in its id) before the
+        # transaction commits.
+        deferred.append(entry)
+        return entry
     result = conn.execute(_HISTORY.insert(), _history_params(entry))
     return _history_added(entry, result.inserted_primary_key[0])
 
