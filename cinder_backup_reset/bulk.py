@@ -101,9 +101,12 @@ def bulk_reset(reset_manager, context, status, match, maximum,
             results[backup.id] = _failure(backup.id, decisions[owner])
         else:
             allowed.append(backup)
-    verified = [b for b in allowed
-                if dry_run or reset_manager.needs_verification(b, status)]
-    direct = [b for b in allowed if b not in verified]
+    verified, direct = [], []
+    for backup in allowed:
+        if dry_run or reset_manager.needs_verification(backup, status):
+            verified.append(backup)
+        else:
+            direct.append(backup)
 
     def done(result):
         results[result['backup_id']] = result

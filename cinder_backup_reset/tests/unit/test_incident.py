@@ -12,6 +12,7 @@ from oslo_utils import timeutils
 import sqlalchemy as sa
 
 from cinder_backup_reset.backup.drivers import fake
+from cinder_backup_reset import bulk
 from cinder_backup_reset.db import api as db_api
 from cinder_backup_reset.db import cinder_tables as ct
 from cinder_backup_reset.db import stuck as db_stuck
@@ -410,3 +411,78 @@ class TestHeartbeat(base.TestCase):
         beat.last -= self.conf.backup_progress_interval
         self.assertFalse(beat.should_continue())
         self.assertEqual('error', self.get_backup(backup.id).status)
+
+
+class TestBulk(CinderTablesTestCase):
+
+    def _old(self, **values):
+        values.setdefault('created_at', _ago(7200))
+        values.setdefault('status', 'creating')
+        return self.create_backup(**values)
+
+    def test_one_failure_never_stops_the_others(self):
+        first, second, third = self._old(), self._old(), self._old()
+        real = db_api.backup_conditional_update_many
+
+        def race_then_write(context, items):
+            # NOTE: another writer finishes the second backup between the
+            # selection and the batch's compare-and-swap.
+            db_api.backup_conditional_update(self.admin, second.id,
+                                             'creating',
+                                             {'status': 'available'})
+            return real(context, items)
+
+        self.patch(db_api, 'backup_conditional_update_many',
+                   race_then_write)
+        answer = bulk.bulk_reset(self.mgr, self.admin, 'error',
+                                 {'stuck': True}, 10)
+        self.assertEqual(3, answer['matched'])
+        by_id = {e['backup_id']: e for e in answer['backup_resets']}
+        self.assertEqual(409, by_id[second.id]['error']['code'])
+        for backup in (first, third):
+            self.assertTrue(by_id[backup.id]['outcome']['applied'])
+            self.assertEqual('error', self.get_backup(backup.id).status)
+            self.assertEqual(
+                1, len(db_api.status_history_get(self.admin, backup.id)))
+        self.assertEqual('available', self.get_backup(second.id).status)
+        self.assertEqual([], db_api.status_history_get(self.admin,
+                                                       second.id))
+        self.assertIsNotNone(by_id[first.id]['outcome']['history']['id'])
+
+    def test_max_refuses_and_changes_nothing(self):
+        backups = [self._old() for _ in range(3)]
+        exc = self.assertRaises(exception.InvalidParameterValue,
+                                bulk.bulk_reset, self.mgr, self.admin,
+                                'error', {'stuck': True}, 2)
+        self.assertIn('3 backups match', str(exc))
+        for backup in backups:
+            self.assertEqual('creating', self.get_backup(backup.id).status)
+
+    def test_verifications_in_parallel_each_its_own_result(self):
+        good, bad = self._old(), self._old()
+        fake.FakeBackupDriver.outcomes[good.id] = True
+        fake.FakeBackupDriver.outcomes[bad.id] = 'object 1 is missing'
+        restoring = self._old(status='restoring')
+        answer = bulk.bulk_reset(self.mgr, self.admin, 'available',
+                                 {'stuck': True}, 10)
+        by_id = {e['backup_id']: e for e in answer['backup_resets']}
+        self.assertEqual('passed', by_id[good.id]['outcome']['verified'])
+        self.assertEqual(400, by_id[bad.id]['error']['code'])
+        self.assertEqual('skipped',
+                         by_id[restoring.id]['outcome']['verified'])
+        self.assertEqual(('available', 'error', 'available'),
+                         (self.get_backup(good.id).status,
+                          self.get_backup(bad.id).status,
+                          self.get_backup(restoring.id).status))
+
+    def test_filters(self):
+        on_a = self._old(host='a')
+        self._old(host='b')
+        recent = self._old(host='a', created_at=_ago(600))
+        answer = bulk.bulk_reset(self.mgr, self.admin, 'error',
+                                 {'status': 'creating', 'host': 'a',
+                                  'older_than': 1800}, 10, dry_run=True)
+        self.assertEqual([on_a.id],
+                         [e['backup_id'] for e in answer['backup_resets']])
+        self.assertFalse(answer['backup_resets'][0]['outcome']['applied'])
+        self.assertEqual('creating', self.get_backup(recent.id).status)
