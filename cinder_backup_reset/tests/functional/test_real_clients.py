@@ -80,6 +80,17 @@ class TestCinderClient(ClientTestCase):
                 table.c.id == backup)).one()
         self.assertEqual(('error', 'Volume driver crashed'), tuple(row))
 
+    def test_force_delete(self):
+        backup = self.api.create_backup(status='deleting', service=FAKE)
+        proc = self.cinder('backup-delete', '--force', backup)
+        self.assertEqual(0, proc.returncode, proc.stderr)
+        table = models.Backup.__table__
+        with self.api.engine().connect() as conn:
+            row = conn.execute(sa.select(table.c.status,
+                                         table.c.deleted).where(
+                table.c.id == backup)).one()
+        self.assertEqual(('deleted', True), tuple(row))
+
     def test_reset_by_name(self):
         backup = self.api.create_backup(status='restoring',
                                         display_name='nightly-db')
