@@ -228,3 +228,13 @@ class FilterConfigInvalid(CinderBackupResetException):
     """The backup_reset filter's config_file cannot be used (start-up)."""
 
     msg_fmt = 'config_file %(path)s of the backup_reset filter: %(reason)s'
+
+
+class BackupDeleteUnsupported(Invalid):
+    msg_fmt = ('Backup %(backup_id)s cannot be force-deleted: the backup '
+               'driver %(driver)s cannot remove its data.')
+
+
+class BackupHasDependents(Invalid):
+    msg_fmt = ('Backup %(backup_id)s cannot be force-deleted: incremental '
+               'backups depend on it (%(dependents)s). Delete them first.')

@@ -10,6 +10,16 @@ Every write is a compare-and-swap on the status that was read (or the
 caller's ``expected_status``); losing a race changes nothing and raises
 BackupStatusConflict. The status change and its history row commit
 together.
+
+``fail_reason`` is evidence: a reset to ``error`` without a reason keeps
+the one the backup has (Cinder's own, for instance), and whenever a reset
+changes or clears it the history row keeps the previous value
+(``evidence.previous_fail_reason``).
+
+On Cinder's database a reset also reconciles the backup's source volume,
+snapshot and restore target as Cinder's restart cleanup would
+(db/cinder_tables.py reconcile()), in the same transaction, unless the
+caller opts out.
 """
 
 import concurrent.futures
@@ -22,6 +32,8 @@ from oslo_log import log as logging
 from cinder_backup_reset.api.schemas import backup_actions
 from cinder_backup_reset.backup import driver as backup_driver
 from cinder_backup_reset.db import api as db_api
+from cinder_backup_reset.db import cinder_tables
+from cinder_backup_reset.db import models
 from cinder_backup_reset import exception
 from cinder_backup_reset import notifier
 
@@ -50,6 +62,7 @@ class ResetOutcome:
     verification: dict = None
     reason: str = None
     history: dict = None
+    volumes: list = dataclasses.field(default_factory=list)
 
     def to_dict(self):
         # NOTE: shallow on purpose: asdict() deep-copies the evidence,
@@ -98,6 +111,10 @@ class BackupResetManager:
                     thread_name_prefix='verify')
             return self._pool
 
+    def run_bounded(self, fn, *args, **kwargs):
+        """Run ``fn`` on the bounded pool of backend calls; a Future."""
+        return self._verify_pool().submit(fn, *args, **kwargs)
+
     def verify(self, context, backup, deep=False):
         """The driver's verification, bounded by ``verify_timeout``.
 
@@ -139,8 +156,13 @@ class BackupResetManager:
         return self._driver
 
     def reset_status(self, context, backup, status, reason=None,
-                     expected_status=None, dry_run=False):
+                     expected_status=None, dry_run=False, reconcile=True):
         """Reset ``backup`` (a row the caller read and authorized).
+
+        ``reconcile`` (on Cinder's database) also returns the backup's
+        volume, snapshot and restore target from their in-progress
+        statuses (ResetOutcome.volumes lists each change, or for a dry
+        run each planned one).
 
         :returns: ResetOutcome
         :raises BackupStatusNotExpected: the status is not the caller's
@@ -164,17 +186,61 @@ class BackupResetManager:
 
         if status == AVAILABLE and seen != RESTORING:
             return self._reset_verified(context, backup, seen, reason,
-                                        dry_run)
-        values = {'status': status}
-        if status == AVAILABLE:
-            values['fail_reason'] = None
-        else:
-            values['fail_reason'] = reason or (
-                'Status reset to error by user %s.' % context.user_id)
-        return self._apply(context, backup, seen, values, reason, SKIPPED,
-                           None, dry_run)
+                                        dry_run, reconcile)
+        return self._apply(context, backup, seen,
+                           _direct_values(context, backup, status, reason),
+                           reason, SKIPPED, None, dry_run, reconcile)
 
-    def _reset_verified(self, context, backup, seen, reason, dry_run):
+    @staticmethod
+    def needs_verification(backup, status):
+        """Whether a reset of ``backup`` to ``status`` verifies first."""
+        return status.lower() == AVAILABLE and backup.status != RESTORING
+
+    def reset_many(self, context, backups, status, reason=None,
+                   reconcile=True):
+        """Reset backups that need no verification, many per commit.
+
+        Exactly what reset_status() does for each (its rules, its own
+        compare-and-swap, history row, reconciliation and
+        notifications), written in one transaction for all of them.
+
+        :param backups: rows the caller read and authorized, none of
+            which needs_verification().
+        :returns: list, per backup, of a ResetOutcome or the exception
+            (BackupStatusConflict, BackupNotFound) that refused it.
+        """
+        status = status.lower()
+        items, prepared = [], []
+        for backup in backups:
+            values = _direct_values(context, backup, status, reason)
+            evidence = _fail_reason_evidence(backup, values, {})
+            changes = []
+            items.append({
+                'backup_id': backup.id, 'expected_status': backup.status,
+                'values': values,
+                'history': {'from_status': backup.status,
+                            'to_status': status, 'reason': reason,
+                            'verified': SKIPPED, 'evidence': evidence},
+                'reconcile': (_reconciler(backup, changes)
+                              if reconcile else None)})
+            prepared.append((backup, values, changes))
+        results = db_api.backup_conditional_update_many(context, items)
+        outcomes = []
+        for (backup, values, changes), result in zip(prepared, results):
+            if isinstance(result, Exception):
+                outcomes.append(result)
+                continue
+            outcome = ResetOutcome(
+                backup_id=backup.id, from_status=backup.status,
+                to_status=status, status=status, applied=True,
+                dry_run=False, verified=SKIPPED, reason=reason,
+                history=result, volumes=changes)
+            self._applied(context, backup, backup.status, values, SKIPPED)
+            outcomes.append(outcome)
+        return outcomes
+
+    def _reset_verified(self, context, backup, seen, reason, dry_run,
+                        reconcile=True):
         self._check_verifiable(backup)
         try:
             result = self.verify(context, backup)
@@ -184,9 +250,10 @@ class BackupResetManager:
             # NOTE: nothing is known about the data: no verdict, no write.
             raise
         except Exception as exc:
-            # NOTE: a driver that cannot finish (an unmounted share, a
-            # permission error) has not shown the data is there; error is
-            # the safe state, and the operator sees why.
+            # NOTE: a driver that crashes on what it read (an unexpected
+            # layout) has not shown the data is there; error is the safe
+            # state, and the operator sees why. A backend it could not read
+            # at all is BackupBackendUnavailable above: no verdict.
             LOG.exception('Verification of backup %s could not complete.',
                           backup.id)
             failure = 'verification could not complete: %s: %s' % (
@@ -197,14 +264,16 @@ class BackupResetManager:
                             'evidence': result.evidence}
             return self._apply(context, backup, seen,
                                {'status': AVAILABLE, 'fail_reason': None},
-                               reason, PASSED, verification, dry_run)
+                               reason, PASSED, verification, dry_run,
+                               reconcile)
 
         verification = {'level': 'shallow', 'evidence': evidence,
                         'reason': failure}
         outcome = self._apply(
             context, backup, seen,
             {'status': ERROR, 'fail_reason': failure},
-            _failed_reason(failure, reason), FAILED, verification, dry_run)
+            _failed_reason(failure, reason), FAILED, verification, dry_run,
+            reconcile)
         if dry_run:
             return outcome
         raise exception.BackupVerifyFailed(
@@ -219,21 +288,33 @@ class BackupResetManager:
                 configured=self.driver.name)
 
     def _apply(self, context, backup, seen, values, reason, verified,
-               verification, dry_run):
+               verification, dry_run, reconcile=True):
         outcome = ResetOutcome(
             backup_id=backup.id, from_status=seen, to_status=values['status'],
             status=seen, applied=False, dry_run=dry_run, verified=verified,
             verification=verification, reason=reason)
         if dry_run:
+            if reconcile:
+                outcome.volumes = db_api.backup_reconcile_plan(context,
+                                                               backup)
             return outcome
+        evidence = _fail_reason_evidence(
+            backup, values, _history_evidence(verification))
+        changes = []
         history = db_api.backup_conditional_update(
             context, backup.id, seen, values,
             history={'from_status': seen, 'to_status': values['status'],
                      'reason': reason, 'verified': verified,
-                     'evidence': _history_evidence(verification)})
+                     'evidence': evidence},
+            reconcile=_reconciler(backup, changes) if reconcile else None)
         outcome.applied = True
         outcome.status = values['status']
         outcome.history = history
+        outcome.volumes = changes
+        self._applied(context, backup, seen, values, verified)
+        return outcome
+
+    def _applied(self, context, backup, seen, values, verified):
         LOG.info('Backup %(id)s reset from %(from)s to %(to)s by user '
                  '%(user)s (verification %(verified)s).',
                  {'id': backup.id, 'from': seen, 'to': values['status'],
@@ -245,7 +326,40 @@ class BackupResetManager:
                                      conf=self.conf)
         notifier.notify_backup_usage(context, backup, 'reset_status.end',
                                      conf=self.conf, **_new_fields(values))
-        return outcome
+
+
+def _direct_values(context, backup, status, reason):
+    """The row's new values for a reset that needs no verification."""
+    values = {'status': status}
+    if status == AVAILABLE:
+        values['fail_reason'] = None
+    elif reason:
+        values['fail_reason'] = reason
+    elif not backup.fail_reason:
+        values['fail_reason'] = (
+            'Status reset to error by user %s.' % context.user_id)
+    # NOTE: else the reason the backup has stays: it is the evidence of
+    # what went wrong (Cinder's, or a failed verification's), and
+    # "cinder backup-reset-state --state error" sends no reason.
+    return values
+
+
+def _fail_reason_evidence(backup, values, evidence):
+    """``evidence`` plus the previous fail_reason if the reset changes it."""
+    previous = getattr(backup, 'fail_reason', None)
+    if ('fail_reason' in values and
+            db_api.truncate_fail_reason(values['fail_reason']) != previous):
+        evidence['previous_fail_reason'] = previous
+    return evidence
+
+
+def _reconciler(backup, changes):
+    """reconcile() for backup_conditional_update, collecting ``changes``."""
+    def reconcile(conn):
+        changes.extend(cinder_tables.reconcile(
+            conn, models.Backup.__table__, backup))
+        return changes
+    return reconcile
 
 
 def _failed_reason(failure, requested):

@@ -41,6 +41,10 @@ class ExtensionDescriptor:
         """ResourceExtensions adding sub-resources."""
         return []
 
+    def get_collection_actions(self):
+        """CollectionActions: ``POST <collection>/action`` controllers."""
+        return []
+
     def to_dict(self):
         return {'name': self.name, 'alias': self.alias,
                 'description': self.description, 'updated': self.updated,
@@ -67,6 +71,18 @@ class ResourceExtension:
         self.path = path
         self.controller = controller
         self.parent = parent
+
+
+class CollectionAction:
+    """``POST <collection>/action``, dispatched on the body's key.
+
+    ``controller``'s @action methods take ``(req, body)`` (no id): they act
+    on the collection, for example a bulk reset.
+    """
+
+    def __init__(self, collection, controller):
+        self.collection = collection
+        self.controller = controller
 
 
 class ExtensionManager:
@@ -102,6 +118,10 @@ class ExtensionManager:
     def get_resources(self):
         for ext in self.extensions.values():
             yield from ext.get_resources()
+
+    def get_collection_actions(self):
+        for ext in self.extensions.values():
+            yield from ext.get_collection_actions()
 
 
 class ExtensionsController(wsgi.Controller):

@@ -32,6 +32,8 @@ class APIRouter:
         self._connect_core()
         for res_ext in self.ext_mgr.get_resources():
             self._connect_sub_resource(res_ext)
+        for coll_action in self.ext_mgr.get_collection_actions():
+            self._connect_collection_action(coll_action)
         self._router = routes.middleware.RoutesMiddleware(self._dispatch,
                                                           self.mapper)
 
@@ -65,6 +67,15 @@ class APIRouter:
             self._connect('/%s/{parent_id}/%s/{id}' % (res_ext.parent,
                                                        res_ext.path),
                           name, 'show', 'GET')
+
+    def _connect_collection_action(self, coll_action):
+        name = '%s:action' % coll_action.collection
+        if name in self.resources:
+            self.resources[name].register_actions(coll_action.controller)
+            return
+        self.resources[name] = wsgi.Resource(coll_action.controller, name)
+        self._connect('/%s/action' % coll_action.collection, name, 'action',
+                      'POST')
 
     # NOTE: plain WSGI callables, not webob.dec.wsgify: each wsgify layer
     # builds a request and a response object of its own, and these two

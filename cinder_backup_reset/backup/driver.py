@@ -78,6 +78,17 @@ class BackupDriver(metaclass=abc.ABCMeta):
         :raises BackupVerifyFailed: with the reason and the evidence.
         """
 
+    def delete(self, context, backup):
+        """Remove ``backup``'s data from the backend (force-delete).
+
+        :returns: dict of evidence (what was removed).
+        :raises BackupBackendUnavailable: the backend cannot be reached;
+            nothing was removed.
+        :raises BackupDeleteUnsupported: this driver cannot delete.
+        """
+        raise exception.BackupDeleteUnsupported(backup_id=backup.id,
+                                                driver=self.name)
+
 
 def load_driver(conf, name=None):
     """Instantiate the driver named ``name`` (default: backup_driver).

@@ -226,6 +226,46 @@ class Client(object):
                              body={RESET_ACTION: action})
         return body.get('backup_reset', body)
 
+    def bulk_reset_state(self, state, stuck=True, status=None, host=None,
+                         older_than=None, all_projects=False, maximum=None,
+                         reason=None, dry_run=False, reconcile=True):
+        """Reset every backup a filter selects (``POST backups/action``).
+
+        :param state: ``available`` or ``error``.
+        :param stuck: only stuck backups (the server's rule).
+        :param status: only backups in this status.
+        :param host: only backups of this backup host.
+        :param older_than: only backups without progress for more than
+            this many seconds.
+        :param all_projects: every project's backups (admin).
+        :param maximum: refuse (400, nothing changed) when more match;
+            None: the server's default.
+        :param reconcile: also return volumes and snapshots.
+        :returns: ``{"matched": N, "backup_resets": [{"backup_id",
+            "outcome"} or {"backup_id", "error": {"code", "message"}}]}``.
+        :raises BadRequest: more matches than ``maximum``, or a bad filter.
+        """
+        match = {}
+        if stuck:
+            match['stuck'] = True
+        for key, value in (('status', status), ('host', host),
+                           ('older_than', older_than)):
+            if value is not None:
+                match[key] = value
+        if all_projects:
+            match['all_tenants'] = True
+        action = {'status': state, 'filter': match}
+        if maximum is not None:
+            action['max'] = maximum
+        if reason is not None:
+            action['reason'] = reason
+        if dry_run:
+            action['dry_run'] = True
+        if not reconcile:
+            action['reconcile'] = False
+        return self._request('POST', 'backups/action',
+                             body={RESET_ACTION: action})
+
     def status_history(self, backup):
         """Return the status history entries of a backup, newest first."""
         body = self._request(

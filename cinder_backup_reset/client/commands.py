@@ -25,6 +25,8 @@ exits 1, the same in both shells.
 """
 
 import argparse
+import datetime
+import threading
 import time
 import traceback
 
@@ -78,6 +80,13 @@ HISTORY_COLUMNS = [('Created At', 'created_at'), ('From', 'from_status'),
                    ('To', 'to_status'), ('Verified', 'verified'),
                    ('Reason', 'reason'), ('User ID', 'user_id'),
                    ('Request ID', 'request_id')]
+STUCK_COLUMNS = [('ID', 'id'), ('Status', 'status'),
+                 ('Reason', 'stuck_reason'), ('Age', 'stuck_age'),
+                 ('Host', 'stuck_host'), ('Service Up', 'service_up'),
+                 ('Since', 'stuck_since')]
+BULK_COLUMNS = [('ID', 'backup_id'), ('From', 'from_status'),
+                ('To', 'to_status'), ('Status', 'status'),
+                ('Result', 'result'), ('Volumes', 'volumes')]
 RESULT_COLUMNS = [('Backup', 'backup'), ('ID', 'backup_id'),
                   ('From', 'from_status'), ('To', 'to_status'),
                   ('Status', 'status'), ('Result', 'result'),
@@ -195,6 +204,68 @@ class _Rate:
         return (done - start) / (now - since)
 
 
+def age_text(since, now=None):
+    """``since`` (ISO 8601, UTC) as an age: ``2d03h``, ``1h05m``, ``42s``.
+
+    Empty for no value or one that cannot be parsed.
+    """
+    if not since:
+        return ''
+    try:
+        then = datetime.datetime.fromisoformat(since.replace('Z', ''))
+    except ValueError:
+        return ''
+    now = now or datetime.datetime.now(datetime.timezone.utc).replace(
+        tzinfo=None)
+    seconds = max(0, int((now - then.replace(tzinfo=None)).total_seconds()))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, seconds = divmod(rest, 60)
+    if days:
+        return '%dd%02dh' % (days, hours)
+    if hours:
+        return '%dh%02dm' % (hours, minutes)
+    if minutes:
+        return '%dm%02ds' % (minutes, seconds)
+    return '%ds' % seconds
+
+
+def stuck_row(backup, now=None):
+    """A backup of the stuck report with its ``stuck`` fields flattened."""
+    stuck = backup.get('stuck') or {}
+    row = dict(backup)
+    row.update(stuck_reason=stuck.get('reason'),
+               stuck_since=stuck.get('since'),
+               stuck_age=age_text(stuck.get('since'), now),
+               stuck_host=stuck.get('host'),
+               service_up={True: 'yes', False: 'no'}.get(
+                   stuck.get('service_up'), 'unknown'))
+    return row
+
+
+def bulk_rows(answer):
+    """The rows of a bulk reset's summary table, and how many failed."""
+    rows, failed = [], 0
+    for entry in answer.get('backup_resets', []):
+        if 'error' in entry:
+            failed += 1
+            rows.append({'backup_id': entry['backup_id'],
+                         'result': 'error %s: %s' % (
+                             entry['error'].get('code'),
+                             entry['error'].get('message'))})
+            continue
+        outcome = entry['outcome']
+        ok, word = _outcome(outcome)
+        failed += 0 if ok else 1
+        volumes = ', '.join(
+            '%s %s->%s%s' % (v.get('id'), v.get('from_status'),
+                             v.get('to_status'),
+                             '' if v.get('applied') else ' (not applied)')
+            for v in outcome.get('volumes') or [])
+        rows.append(dict(outcome, result=word, volumes=volumes))
+    return rows, failed
+
+
 class ResultTextFormatter(formatters_base.ListFormatter):
     """The ``text`` format of backup-reset-state: one line per backup."""
 
@@ -202,13 +273,79 @@ class ResultTextFormatter(formatters_base.ListFormatter):
         """The format has no options of its own."""
 
     def emit_list(self, column_names, data, stdout, parsed_args):
-        """Write ``<backup> (<id>): <from> -> <to>: <result>`` lines."""
+        """Write ``<backup> (<id>): <from> -> <to>: <result>`` lines.
+
+        A bulk reset's rows (no ``backup`` column) are a summary table.
+        """
+        if 'backup' not in column_names:
+            _write_table(stdout, [t for t, _n in BULK_COLUMNS], data)
+            return
         for row in data:
             result = dict(zip(column_names, row))
             stdout.write(_result_line(result['backup'], result) + '\n')
             # NOTE: a line per backup as soon as it is done; the errors
             # of the others go to stderr in between.
             stdout.flush()
+
+
+def _write_table(stdout, titles, rows):
+    rows = [['' if v is None else str(v) for v in row] for row in rows]
+    widths = [max([len(t)] + [len(r[i]) for r in rows])
+              for i, t in enumerate(titles)]
+    rule = '+' + '+'.join('-' * (w + 2) for w in widths) + '+\n'
+
+    def line(cells):
+        return '| ' + ' | '.join(c.ljust(w) for c, w in
+                                 zip(cells, widths)) + ' |\n'
+
+    stdout.write(rule + line(titles) + rule)
+    for row in rows:
+        stdout.write(line(row))
+    stdout.write(rule)
+
+
+class _RequestBar:
+    """A bar on a terminal while one long request runs; silent otherwise.
+
+    NOTE: a bulk reset is one request, and the server answers when every
+    backup is done; the bar says the command is working and when it has
+    finished, not how far the server is.
+    """
+
+    def __init__(self, stream, label):
+        self.stream = stream
+        self.label = label
+        self.enabled = bool(getattr(stream, 'isatty', lambda: False)())
+        self._stop = threading.Event()
+        self._time = time.monotonic
+        self._start = time.monotonic()
+        self._thread = None
+        if self.enabled:
+            self._thread = threading.Thread(target=self._run, daemon=True)
+            self._thread.start()
+
+    def _draw(self, final=False):
+        width = 30
+        ticks = int(self._time() - self._start)
+        if final:
+            cells = '#' * width
+        else:
+            pos = ticks % width
+            cells = '-' * pos + '#' + '-' * (width - pos - 1)
+        self.stream.write('\r%s [%s] %ds' % (self.label, cells, ticks))
+        self.stream.flush()
+
+    def _run(self):
+        while not self._stop.wait(1.0):
+            self._draw()
+
+    def close(self):
+        if self.enabled:
+            self._stop.set()
+            self._thread.join()
+            self._draw(final=True)
+            self.stream.write('\n')
+            self.stream.flush()
 
 
 class ClientCommand(command.Command):
@@ -296,8 +433,31 @@ class ResetState(ClientCommand, lister.Lister):
         parser.add_argument(
             '--dry-run', action='store_true', default=False,
             help='Check the rules and verify, change nothing.')
-        parser.add_argument('backups', metavar='BACKUP', nargs='+',
+        parser.add_argument('backups', metavar='BACKUP', nargs='*',
                             help='Name or ID of a backup.')
+        bulk = parser.add_argument_group(
+            'every stuck backup at once (POST backups/action)')
+        bulk.add_argument(
+            '--all-stuck', action='store_true', default=False,
+            help='Reset every stuck backup (see backup-list --stuck) in '
+                 'one request instead of naming backups; each is still '
+                 'its own verified, compare-and-swap, audited reset.')
+        bulk.add_argument('--host', metavar='<host>',
+                          help='With --all-stuck: only backups of this '
+                               'backup host.')
+        bulk.add_argument('--max', metavar='<n>', type=int,
+                          help='With --all-stuck: refuse, changing '
+                               'nothing, when more backups match '
+                               '(server default: backup_bulk_reset_max).')
+        bulk.add_argument('--all-projects', action='store_true',
+                          default=False,
+                          help='With --all-stuck: every project.')
+        parser.add_argument(
+            '--no-reconcile', dest='reconcile', action='store_false',
+            default=True,
+            help="Leave the backups' volumes and snapshots as they are "
+                 '(by default, on Cinder\'s database, a volume left '
+                 'backing-up or restoring-backup is returned too).')
         return parser
 
     def _results(self, parsed_args):
@@ -327,8 +487,43 @@ class ResetState(ClientCommand, lister.Lister):
             self.failed += 0 if ok else 1
             yield result
 
+    def _bulk(self, parsed_args):
+        if parsed_args.backups:
+            raise exceptions.ClientException(
+                'give either BACKUP names or --all-stuck, not both')
+        bar = _RequestBar(self.app.stderr, 'resetting stuck backups')
+        try:
+            answer = self.client.bulk_reset_state(
+                parsed_args.state, host=parsed_args.host,
+                all_projects=parsed_args.all_projects,
+                maximum=parsed_args.max, reason=parsed_args.reason,
+                dry_run=parsed_args.dry_run,
+                reconcile=parsed_args.reconcile)
+        finally:
+            bar.close()
+        rows, self.failed = bulk_rows(answer)
+        done = len(rows) - self.failed
+        self.app.stderr.write(
+            '%d matched, %d %s, %d failed.\n' % (
+                answer.get('matched', 0), done,
+                'would be reset (dry run)' if parsed_args.dry_run
+                else 'reset', self.failed))
+        if parsed_args.formatter == 'text':
+            # NOTE: the text format draws the bulk summary as a table
+            # (ResultTextFormatter); -c does not apply to it.
+            parsed_args.columns = []
+            return ([name for _title, name in BULK_COLUMNS],
+                    [tuple(row.get(name) for _title, name in BULK_COLUMNS)
+                     for row in rows])
+        return output.list_columns(parsed_args, BULK_COLUMNS, rows)
+
     def take_action(self, parsed_args):
         """Return the columns and the (lazy, for text) result rows."""
+        if parsed_args.all_stuck:
+            return self._bulk(parsed_args)
+        if not parsed_args.backups:
+            raise exceptions.ClientException(
+                'name at least one BACKUP, or use --all-stuck')
         if parsed_args.formatter != 'text':
             # NOTE: checked before any reset, not after: a typo in -c
             # must not turn a done reset into an error.
@@ -383,13 +578,27 @@ class ListBackups(ClientCommand, lister.Lister):
         parser.add_argument(
             '--long', action='store_true', default=False,
             help='Also show fail reason, zone, creation time.')
+        parser.add_argument(
+            '--stuck', action='store_true', default=False,
+            help='Only stuck backups (admin): creating, restoring or '
+                 'deleting on a backup service that is down, or without '
+                 'progress for backup_stuck_after seconds; shows why, '
+                 'for how long, the host and whether its service is up.')
         return parser
 
     def take_action(self, parsed_args):
         """Return the backup columns and rows (all pages)."""
+        extra = {'stuck': 'true'} if parsed_args.stuck else {}
         backups = self.client.list(
             all_projects=parsed_args.all_projects, name=parsed_args.name,
-            status=parsed_args.status, limit=parsed_args.limit)
+            status=parsed_args.status, limit=parsed_args.limit, **extra)
+        if parsed_args.stuck:
+            now = datetime.datetime.now(datetime.timezone.utc).replace(
+                tzinfo=None)
+            columns = STUCK_COLUMNS + (
+                LONG_COLUMNS if parsed_args.long else [])
+            return output.list_columns(
+                parsed_args, columns, [stuck_row(b, now) for b in backups])
         columns = LIST_COLUMNS + (LONG_COLUMNS if parsed_args.long else [])
         return output.list_columns(parsed_args, columns, backups)
 

@@ -71,10 +71,44 @@ def _setup():
     return ctx_mod.get_admin_context(), posix.PosixBackupDriver(CONF)
 
 
-def _status_is(ctx, backup_id, status):
-    def check():
-        return db_api.backup_get(ctx, backup_id).status == status
-    return check
+class Heartbeat:
+    """Shows progress and bumps the row's ``updated_at`` while a job runs.
+
+    ``[DEFAULT] backup_progress_interval`` seconds at most between two
+    bumps (each a conditional UPDATE on the status, db_api.backup_touch),
+    so the stuck report never takes a running job for a stuck one. Call
+    it as the writer's ``progress(done, total)``; ``should_continue()``
+    answers whether the row still has ``status``.
+    """
+
+    def __init__(self, ctx, backup_id, status, progress=None, conf=CONF):
+        self.ctx = ctx
+        self.backup_id = backup_id
+        self.status = status
+        self.progress = progress
+        self.interval = conf.backup_progress_interval
+        self.last = time.monotonic()
+
+    def _due(self):
+        return time.monotonic() - self.last >= self.interval
+
+    def _bump(self):
+        self.last = time.monotonic()
+        return db_api.backup_touch(self.ctx, self.backup_id, self.status)
+
+    def __call__(self, done, total):
+        if self.progress is not None:
+            self.progress(done, total)
+        if self._due():
+            # NOTE: a lost row is seen by should_continue before the next
+            # object; here only the heartbeat matters.
+            self._bump()
+
+    def should_continue(self):
+        if self._due():
+            return self._bump()
+        return db_api.backup_get(self.ctx, self.backup_id).status == \
+            self.status
 
 
 def _error(message):
@@ -104,10 +138,12 @@ def create(args):
         'service_metadata': prefix, 'container': container,
         'size': math.ceil(size_bytes / GiB), 'object_count': 0,
         'created_at': now.replace(tzinfo=None),
+        'updated_at': now.replace(tzinfo=None),
         'data_timestamp': now.replace(tzinfo=None)})
     print('Backup %s: writing %d bytes to %s'
           % (backup_id, size_bytes, drv.container_path(backup)), flush=True)
     bar = Progress('creating')
+    heartbeat = Heartbeat(ctx, backup_id, 'creating', bar)
     try:
         os.makedirs(drv.root, exist_ok=True)
         spec = posix_writer.BackupSpec(
@@ -119,8 +155,8 @@ def create(args):
                 source, spec, CONF.backup_file_size,
                 CONF.backup_sha_block_size_bytes,
                 CONF.backup_compression_algorithm, total=size_bytes,
-                progress=bar,
-                should_continue=_status_is(ctx, backup_id, 'creating'))
+                progress=heartbeat,
+                should_continue=heartbeat.should_continue)
     except posix_writer.WriteCancelled:
         bar.close()
         return _error('Backup %s is no longer "creating" (status %s; an '
@@ -196,14 +232,15 @@ def restore(args):
     except exception.BackupStatusConflict as exc:
         return _error('Cannot restore: %s' % exc)
     bar = Progress('restoring')
+    heartbeat = Heartbeat(ctx, backup.id, 'restoring', bar)
     outcome, values = 'available', {}
     try:
         fd = os.open(args.volume_file, os.O_WRONLY | os.O_CREAT, 0o600)
         try:
             done = posix_restore.restore_backup(
                 container, backup.service_metadata, backup.id, fd,
-                progress=bar, base_layers=base_layers,
-                should_continue=_status_is(ctx, backup.id, 'restoring'))
+                progress=heartbeat, base_layers=base_layers,
+                should_continue=heartbeat.should_continue)
         finally:
             os.close(fd)
     except posix_restore.RestoreCancelled:

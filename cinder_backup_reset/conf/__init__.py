@@ -15,6 +15,7 @@ from cinder_backup_reset.conf import cinder_filter
 from cinder_backup_reset.conf import database
 from cinder_backup_reset.conf import paths
 from cinder_backup_reset.conf import service
+from cinder_backup_reset.conf import stuck
 from cinder_backup_reset.conf import verification
 
 CONF = cfg.CONF
@@ -29,3 +30,4 @@ def register_opts(conf):
     cinder_filter.register_opts(conf)
     database.register_opts(conf)
     verification.register_opts(conf)
+    stuck.register_opts(conf)

@@ -18,10 +18,11 @@ from cinder_backup_reset.conf import database
 from cinder_backup_reset.conf import keystone
 from cinder_backup_reset.conf import paths
 from cinder_backup_reset.conf import service
+from cinder_backup_reset.conf import stuck
 from cinder_backup_reset.conf import verification
 
 _MODULES = (paths, service, api, backup, cinder_filter, database,
-            verification)
+            verification, stuck)
 
 
 def list_opts():

@@ -25,6 +25,7 @@ from oslo_utils import uuidutils
 import sqlalchemy as sa
 
 from cinder_backup_reset.conf import database as conf_database
+from cinder_backup_reset.db import cinder_tables
 from cinder_backup_reset.db import models
 from cinder_backup_reset.db import sqlite
 from cinder_backup_reset import exception
@@ -303,17 +304,22 @@ def backup_get_parent(context, parent_id):
 @_translate_connection_errors
 @main_context_manager.reader
 def backup_get_all(context, filters=None, marker=None, limit=None,
-                   sort_keys=None, sort_dirs=None, all_projects=False):
+                   sort_keys=None, sort_dirs=None, all_projects=False,
+                   criteria=None):
     """List backups matching ``filters`` (exact match on columns).
 
     ``all_projects`` is honoured only for admin contexts; everyone else
     sees their own project. Paging uses a marker id and a limit.
+    ``criteria``: a callable taking the session's Connection and
+    returning more SQL conditions (db/stuck.py), or None.
     """
     query = _backup_query(context, context.session)
     if context.is_admin and not all_projects:
         query = query.filter(models.Backup.project_id == context.project_id)
     for key, value in (filters or {}).items():
         query = query.filter(getattr(models.Backup, key) == value)
+    if criteria is not None:
+        query = query.filter(*criteria(context.session.connection()))
     marker_row = None
     if marker:
         marker_row = _backup_query(context, context.session).filter(
@@ -386,6 +392,42 @@ def _backup_update(context, backup_id, values, metadata):
     return backup
 
 
+_TOUCH = _BACKUPS.update().where(
+    _BACKUPS.c.id == sa.bindparam('_backup_id'),
+    _BACKUPS.c.status == sa.bindparam('_expected'),
+    _BACKUPS.c.deleted == sa.false())
+
+
+@_translate_connection_errors
+def backup_touch(context, backup_id, status):
+    """Record progress: ``updated_at = now`` while the status is ``status``.
+
+    One conditional UPDATE, so a running job's heartbeat never overwrites
+    a reset. Returns True when the row still had ``status`` (and was
+    touched), False otherwise (the job should stop).
+    """
+    with _writer(context) as conn:
+        result = conn.execute(_TOUCH, {'_backup_id': backup_id,
+                                       '_expected': status,
+                                       'updated_at': timeutils.utcnow()})
+        return result.rowcount == 1
+
+
+def truncate_fail_reason(value):
+    """``value`` as the fail_reason column keeps it (at most 255 chars)."""
+    return _truncate(value)
+
+
+@_translate_connection_errors
+@main_context_manager.reader.connection
+def backup_reconcile_plan(context, backup):
+    """What a reset of ``backup`` would change in volumes and snapshots.
+
+    db/cinder_tables.py plan(); [] on the embedded database.
+    """
+    return cinder_tables.plan(context.connection, _BACKUPS, backup)
+
+
 def _truncate(value, size=FAIL_REASON_MAX):
     if value is not None and len(value) > size:
         return value[:size - 3] + '...'
@@ -394,7 +436,7 @@ def _truncate(value, size=FAIL_REASON_MAX):
 
 @oslo_db_api.wrap_db_retry(max_retries=5, retry_on_deadlock=True)
 def backup_conditional_update(context, backup_id, expected_status, values,
-                              history=None):
+                              history=None, reconcile=None):
     """Compare-and-swap the backup's row; optionally record history.
 
     One ``UPDATE backups SET ... WHERE id = :id AND status = :expected AND
@@ -402,6 +444,13 @@ def backup_conditional_update(context, backup_id, expected_status, values,
     BackupStatusConflict (or BackupNotFound) is raised. When ``history`` is
     given, the history row is inserted in the same transaction, so a status
     change and its audit entry commit together or not at all.
+
+    ``reconcile(conn)``, when given, runs in the same transaction right
+    after the compare-and-swap succeeded (before the history row is
+    written) and returns a list of changes it made to other rows (Cinder's
+    volumes and snapshots, db/cinder_tables.py); the history row's
+    evidence lists them under ``volumes``. An exception from it rolls the
+    whole reset back.
 
     Returns the history entry as history_to_dict shows it (or None).
 
@@ -412,7 +461,8 @@ def backup_conditional_update(context, backup_id, expected_status, values,
     try:
         with _connection_errors(), _writer(context) as conn:
             entry = _conditional_update(conn, context, backup_id,
-                                        expected_status, values, history)
+                                        expected_status, values, history,
+                                        reconcile)
             committing.append(True)
     except db_exc.DBConnectionError as exc:
         if not committing:
@@ -424,6 +474,52 @@ def backup_conditional_update(context, backup_id, expected_status, values,
         raise exception.DatabaseCommitInDoubt(
             backup_id=backup_id, request_id=context.request_id) from exc
     return entry
+
+
+def backup_conditional_update_many(context, items):
+    """Many backup_conditional_update()s in one transaction.
+
+    Each item is ``{"backup_id", "expected_status", "values", "history",
+    "reconcile"}`` (as that function's arguments) and is its own
+    compare-and-swap with its own history row; an item whose status is
+    not the expected one (or that is gone) changes nothing and is
+    reported, and the others go on. Used by the bulk reset: one commit
+    for many resets instead of one each.
+
+    :returns: list, per item, of the history entry (dict) or the
+        BackupStatusConflict / BackupNotFound raised for it.
+    :raises: any other error, after which nothing of the batch was
+        committed (the caller may retry item by item).
+    """
+    results = []
+    with _connection_errors(), _writer(context) as conn:
+        # NOTE: where the driver returns the ids of a many-row INSERT in
+        # order (SQLite, PostgreSQL, MariaDB), the history rows go in one
+        # statement at the end instead of a round trip each.
+        deferred = ([] if conn.dialect.
+                    insert_executemany_returning_sort_by_parameter_order
+                    else None)
+        for item in items:
+            try:
+                results.append(_conditional_update(
+                    conn, context, item['backup_id'],
+                    item['expected_status'], item['values'],
+                    item.get('history'), item.get('reconcile'),
+                    deferred=deferred))
+            except (exception.BackupStatusConflict,
+                    exception.BackupNotFound) as exc:
+                # NOTE: raised before this item wrote anything (the
+                # compare-and-swap matched no row), so the batch goes on.
+                results.append(exc)
+        if deferred:
+            ids = conn.execute(
+                _HISTORY.insert().returning(_HISTORY.c.id,
+                                            sort_by_parameter_order=True),
+                [_history_params(entry) for entry in deferred]).scalars(
+                ).all()
+            for entry, history_id in zip(deferred, ids):
+                _history_added(entry, history_id)
+    return results
 
 
 @contextlib.contextmanager
@@ -452,12 +548,13 @@ _STATUS_OF_LOCKED = sa.select(_BACKUPS.c.status).where(
 
 
 def _conditional_update(conn, context, backup_id, expected_status, values,
-                        history):
+                        history, reconcile=None, deferred=None):
     values = dict(values)
     if 'fail_reason' in values:
         values['fail_reason'] = _truncate(values['fail_reason'])
     values['updated_at'] = timeutils.utcnow()
-    if history is not None and conn.dialect.name == 'postgresql':
+    if (history is not None and reconcile is None and
+            conn.dialect.name == 'postgresql'):
         return _cas_with_history(conn, context, backup_id, expected_status,
                                  values, history)
     params = dict(values, _backup_id=backup_id, _expected=expected_status)
@@ -469,9 +566,19 @@ def _conditional_update(conn, context, backup_id, expected_status, values,
     # tests/functional/db/test_conditional_update.py).
     if result.rowcount != 1:
         _raise_conflict(conn, backup_id, expected_status)
+    if reconcile is not None:
+        changes = reconcile(conn)
+        if changes and history is not None:
+            history = dict(history, evidence=dict(
+                history.get('evidence') or {}, volumes=changes))
     if history is None:
         return None
     entry = _history_entry(context, backup_id, history)
+    if deferred is not None:
+        # NOTE: the caller inserts it (and fills in its id) before the
+        # transaction commits.
+        deferred.append(entry)
+        return entry
     result = conn.execute(_HISTORY.insert(), _history_params(entry))
     return _history_added(entry, result.inserted_primary_key[0])
 

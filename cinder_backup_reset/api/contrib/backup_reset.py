@@ -3,12 +3,14 @@ Cinder's ``os-reset_status`` on backups, and the status history."""
 
 from oslo_config import cfg
 
+from cinder_backup_reset.api.contrib import backups_bulk
 from cinder_backup_reset.api import extensions
 from cinder_backup_reset.api.schemas import backup_actions as schemas
 from cinder_backup_reset.api.v3 import backups
 from cinder_backup_reset.api import validation
 from cinder_backup_reset.api import wsgi
 from cinder_backup_reset.db import api as db_api
+from cinder_backup_reset import force_delete
 from cinder_backup_reset import manager
 from cinder_backup_reset.policies import backup_actions as policies
 
@@ -44,8 +46,21 @@ class BackupResetController(wsgi.Controller):
         outcome = self._reset(req, id, args['status'],
                               reason=args.get('reason'),
                               expected_status=args.get('expected_status'),
-                              dry_run=args.get('dry_run', False))
+                              dry_run=args.get('dry_run', False),
+                              reconcile=args.get('reconcile', True))
         return {'backup_reset': outcome.to_dict()}
+
+    @wsgi.response(202)
+    @wsgi.action('os-force_delete')
+    @validation.schema(schemas.os_force_delete)
+    def os_force_delete(self, req, id, body):
+        """Cinder's force-delete: the data, then the row (202, no body)."""
+        context = req.context
+        backup = backups.load_backup(context, id, with_metadata=False)
+        context.can(policies.FORCE_DELETE,
+                    target={'project_id': backup.project_id,
+                            'user_id': backup.user_id})
+        force_delete.force_delete(self.manager, context, backup)
 
     @wsgi.response(202)
     @wsgi.action('os-reset_status')
@@ -77,8 +92,17 @@ class BackupReset(extensions.ExtensionDescriptor):
     updated = '2026-11-25T00:00:00+00:00'
 
     def get_controller_extensions(self):
+        self.reset_controller = BackupResetController(
+            conf=self.ext_mgr.conf)
         return [extensions.ControllerExtension(
-            self, 'backups', BackupResetController(conf=self.ext_mgr.conf))]
+            self, 'backups', self.reset_controller)]
+
+    def get_collection_actions(self):
+        reset_controller = getattr(self, 'reset_controller', None)
+        return [extensions.CollectionAction(
+            'backups', backups_bulk.BulkResetController(
+                reset_controller.manager if reset_controller else
+                manager.BackupResetManager(self.ext_mgr.conf)))]
 
     def get_resources(self):
         return [extensions.ResourceExtension(

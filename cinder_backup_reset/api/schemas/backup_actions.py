@@ -36,6 +36,7 @@ backup_reset_status = {
                 'expected_status': {'type': 'string',
                                     'enum': list(BACKUP_STATUSES)},
                 'dry_run': {'type': 'boolean'},
+                'reconcile': {'type': 'boolean'},
             },
             'required': ['status'],
             'additionalProperties': False,
@@ -58,5 +59,51 @@ backup_verify = {
         },
     },
     'required': ['backup-verify'],
+    'additionalProperties': False,
+}
+
+#: POST backups/action: the bulk reset
+bulk_reset_status = {
+    'type': 'object',
+    'properties': {
+        'backup-reset_status': {
+            'type': 'object',
+            'properties': {
+                'status': _status,
+                'reason': {'type': 'string', 'minLength': 1,
+                           'maxLength': 255},
+                'dry_run': {'type': 'boolean'},
+                'reconcile': {'type': 'boolean'},
+                'max': {'type': 'integer', 'minimum': 1},
+                'filter': {
+                    'type': 'object',
+                    'properties': {
+                        'stuck': {'type': 'boolean'},
+                        'status': {'type': 'string',
+                                   'enum': list(BACKUP_STATUSES)},
+                        'host': {'type': 'string', 'minLength': 1,
+                                 'maxLength': 255},
+                        'older_than': {'type': 'integer', 'minimum': 0},
+                        'all_tenants': {'type': 'boolean'},
+                    },
+                    'additionalProperties': False,
+                },
+            },
+            'required': ['status', 'filter'],
+            'additionalProperties': False,
+        },
+    },
+    'required': ['backup-reset_status'],
+    'additionalProperties': False,
+}
+
+#: Cinder's os-force_delete on a backup: an empty object (or null)
+os_force_delete = {
+    'type': 'object',
+    'properties': {
+        'os-force_delete': {'type': ['object', 'null'],
+                            'additionalProperties': False},
+    },
+    'required': ['os-force_delete'],
     'additionalProperties': False,
 }

@@ -56,6 +56,7 @@ index_query = {
             'enum': ['asc', 'desc'],
             'description': 'sort_dir must be asc or desc.'}),
         'all_tenants': _query_param({'type': 'string'}),
+        'stuck': _query_param({'type': 'string'}),
     },
     'additionalProperties': False,
 }

@@ -13,7 +13,9 @@ from cinder_backup_reset.api import validation
 from cinder_backup_reset.api.views import backups as views
 from cinder_backup_reset.api import wsgi
 from cinder_backup_reset.db import api as db_api
+from cinder_backup_reset.db import stuck as db_stuck
 from cinder_backup_reset import exception
+from cinder_backup_reset.policies import backup_actions as admin_policies
 from cinder_backup_reset.policies import backups as policies
 
 #: query parameters that filter the list calls (the others page and sort;
@@ -92,6 +94,12 @@ class BackupsController(wsgi.Controller):
         context = req.context
         context.can(policies.GET_ALL_POLICY)
         params = req.GET
+        stuck = None
+        if _bool_param(params, 'stuck'):
+            # NOTE: the stuck report is an operator's tool (it names hosts
+            # and services): admin only, checked before any read.
+            context.can(admin_policies.STUCK_REPORT)
+            stuck = db_stuck.Stuck(self.conf)
         filters = {key: params[key] for key in FILTERS if key in params}
         if 'name' in filters:
             filters['display_name'] = filters.pop('name')
@@ -106,8 +114,14 @@ class BackupsController(wsgi.Controller):
             context, filters=filters, marker=marker, limit=limit,
             sort_keys=[sort_key], sort_dirs=[sort_dir],
             # NOTE: as in Cinder, all_tenants from a non-admin is ignored.
-            all_projects=all_tenants and context.is_admin)
-        return views.collection(req, backups, view, limit)
+            all_projects=all_tenants and context.is_admin,
+            criteria=stuck.criteria if stuck else None)
+        result = views.collection(req, backups, view, limit)
+        if stuck is not None:
+            described = stuck.describe(context, backups)
+            for item in result['backups']:
+                item['stuck'] = described[item['id']]
+        return result
 
     def _limit(self, params):
         maximum = self.conf.osapi_max_limit

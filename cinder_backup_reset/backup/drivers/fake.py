@@ -26,3 +26,10 @@ class FakeBackupDriver(driver.BackupDriver):
                                        evidence=evidence)
         raise exception.BackupVerifyFailed(backup_id=backup.id, reason=outcome,
                                            evidence=evidence)
+
+    #: backup ids removed by delete()
+    deleted = []
+
+    def delete(self, context, backup):
+        self.deleted.append(backup.id)
+        return {'driver': 'fake', 'removed': [backup.id]}

@@ -123,6 +123,29 @@ class PosixBackupDriver(driver.BackupDriver):
         """Directory of ``backup``'s files."""
         return posix_verify.container_path(self.root_for(backup), backup)
 
+    def delete(self, context, backup):
+        """Remove the backup's files (Cinder's chunked driver's delete).
+
+        Every object of its prefix, its metadata and sha256 files.
+
+        Other backups' files in a shared container are left alone, and so
+        is the container directory.
+
+        :returns: ``{"container": path, "removed": [names]}``.
+        :raises BackupBackendUnavailable: the root cannot be read (an
+            unmounted share): nothing removed.
+        """
+        self.check_root(backup)
+        container = self.container_path(backup)
+        prefix = backup.service_metadata
+        removed = []
+        if prefix and os.path.isdir(container):
+            for name in sorted(os.listdir(container)):
+                if name.startswith(prefix):
+                    os.unlink(os.path.join(container, name))
+                    removed.append(name)
+        return {'container': container, 'removed': removed}
+
     def verify(self, context, backup, deep=False, progress=None,
                workers=None):
         """Shallow: metadata, lists, sizes, the chain; deep: every byte.

@@ -6,14 +6,17 @@ python-cinderclient's ``backup-reset-state`` and python-openstackclient's
 subprocess against a server on loopback, and the stored status is checked.
 """
 
+import datetime
 import json
 import os
 import shutil
 import subprocess
 import sys
 
+import sqlalchemy as sa
 import testtools
 
+from cinder_backup_reset.db import models
 from cinder_backup_reset.tests.functional.fixtures import server
 
 FAKE = 'cinder_backup_reset.backup.drivers.fake.FakeBackupDriver'
@@ -65,6 +68,29 @@ class TestCinderClient(ClientTestCase):
         self.assertIn('has been accepted', proc.stdout)
         self.assertEqual('error', self.api.backup_status(backup))
 
+    def test_reset_to_error_keeps_cinders_reason(self):
+        backup = self.api.create_backup(
+            status='creating', fail_reason='Volume driver crashed')
+        proc = self.cinder('backup-reset-state', '--state', 'error', backup)
+        self.assertEqual(0, proc.returncode)
+        table = models.Backup.__table__
+        with self.api.engine().connect() as conn:
+            row = conn.execute(sa.select(table.c.status,
+                                         table.c.fail_reason).where(
+                table.c.id == backup)).one()
+        self.assertEqual(('error', 'Volume driver crashed'), tuple(row))
+
+    def test_force_delete(self):
+        backup = self.api.create_backup(status='deleting', service=FAKE)
+        proc = self.cinder('backup-delete', '--force', backup)
+        self.assertEqual(0, proc.returncode, proc.stderr)
+        table = models.Backup.__table__
+        with self.api.engine().connect() as conn:
+            row = conn.execute(sa.select(table.c.status,
+                                         table.c.deleted).where(
+                table.c.id == backup)).one()
+        self.assertEqual(('deleted', True), tuple(row))
+
     def test_reset_by_name(self):
         backup = self.api.create_backup(status='restoring',
                                         display_name='nightly-db')
@@ -112,6 +138,26 @@ class TestOurCommand(ClientTestCase):
             'cinder-backup-reset', '--os-auth-type', 'noauth',
             '--os-user-id', user, '--os-project-id', 'p1',
             '--os-endpoint', self.endpoint, *args)
+
+    def test_stuck_list_and_bulk_reset(self):
+        old = datetime.datetime.utcnow() - datetime.timedelta(hours=3)
+        stuck = self.api.create_backup(status='creating', host='b-1',
+                                       created_at=old)
+        running = self.api.create_backup(status='creating', host='b-1')
+        proc = self.cbr('backup-list', '--stuck', '-f', 'json')
+        self.assertEqual(0, proc.returncode)
+        listed = json.loads(proc.stdout)
+        self.assertEqual([stuck], [b['id'] for b in listed])
+        self.assertEqual(('no_progress', 'unknown', 'b-1'),
+                         (listed[0]['stuck_reason'],
+                          listed[0]['service_up'], listed[0]['stuck_host']))
+        proc = self.cbr('backup-reset-state', '--state', 'error',
+                        '--all-stuck', '--host', 'b-1', '--max', '5')
+        self.assertEqual(0, proc.returncode)
+        self.assertIn('1 matched, 1 reset, 0 failed.', proc.stderr)
+        self.assertIn(stuck, proc.stdout)
+        self.assertEqual('error', self.api.backup_status(stuck))
+        self.assertEqual('creating', self.api.backup_status(running))
 
     def test_reset_several_and_history(self):
         first = self.api.create_backup(status='creating', display_name='a')

@@ -33,6 +33,17 @@ POLICIES = {
     ('GET', '/backups/{parent_id}/verifications/{id}', None): ADMIN_ONLY,
     ('GET', '/extensions', None): OPEN,
     ('GET', '/extensions/{id}', None): OPEN,
+    ('POST', '/backups/action', 'backup-reset_status'): ADMIN_ONLY,
+    # NOTE: last: allowed, it deletes the test's backup.
+    ('POST', '/backups/{id}/action', 'os-force_delete'): ADMIN_ONLY,
+}
+
+#: bodies other than ``{action: {"status": "error"}}``
+BODIES = {
+    ('/backups/action', 'backup-reset_status'): {
+        'backup-reset_status': {'status': 'error',
+                                'filter': {'stuck': True}}},
+    ('/backups/{id}/action', 'os-force_delete'): {'os-force_delete': {}},
 }
 
 
@@ -61,6 +72,7 @@ class TestEveryRouteIsProtected(base.TestCase):
     def _call(self, method, path, action, roles):
         if path.endswith('verifications/{id}'):
             path = path.replace('{id}', self.verification['id'])
+        body = BODIES.get((path, action))
         path = path.replace('{id}', self.backup.id).replace(
             '{parent_id}', self.backup.id)
         if path.startswith('/extensions/'):
@@ -75,7 +87,7 @@ class TestEveryRouteIsProtected(base.TestCase):
             req.json_body = {action: {'level': 'shallow'}}
         elif action:
             req.content_type = 'application/json'
-            req.json_body = {action: {'status': 'error'}}
+            req.json_body = body or {action: {'status': 'error'}}
         req.environ[wsgi.CONTEXT_KEY] = context.RequestContext(
             user_id='u', project_id='p1', roles=roles, overwrite=False)
         return req.get_response(self.router)

@@ -165,7 +165,94 @@ def restore(request):
     return {'restored': done}
 
 
-COMMANDS = {'backup': backup, 'restore': restore}
+def _bare_volume(ctx, status, previous_status=None,
+                 attach_status='detached'):
+    from cinder import objects
+    from cinder.volume import volume_types
+    volume_type = volume_types.get_default_volume_type(ctx)
+    volume = objects.Volume(
+        context=ctx, size=1, status=status, attach_status=attach_status,
+        project_id=ctx.project_id, user_id=ctx.user_id,
+        availability_zone='nova', host='cinder-volume@lvm#lvm',
+        display_name='incident', volume_type_id=volume_type['id'],
+        previous_status=previous_status)
+    volume.create()
+    return volume
+
+
+def _backup_row(ctx, volume_id, status, host, **extra):
+    from cinder import objects
+    row = objects.Backup(
+        context=ctx, volume_id=volume_id, user_id=ctx.user_id,
+        project_id=ctx.project_id, status=status, display_name='incident',
+        size=1, host=host, availability_zone='nova',
+        service='cinder.backup.drivers.posix.PosixBackupDriver', **extra)
+    row.create()
+    return row.id
+
+
+def incident(request):
+    """What an outage leaves, made with Cinder's objects.
+
+    ``request``: ``{"host": <backup host>}``. A ``cinder-backup`` service
+    on the host (the test ages its heartbeat); an attached volume
+    (in-use, with an attached VolumeAttachment) backed up with
+    ``--force`` as Cinder's API does it (volume ``backing-up``,
+    ``previous_status`` ``in-use``); a detached volume
+    with two backups ``creating``; a snapshot being backed up (snapshot
+    ``backing-up``); a restore target ``restoring-backup`` of a backup
+    ``restoring``. Answers the ids.
+    """
+    from cinder import context
+    from cinder import objects
+    ctx = context.RequestContext('interop-user', 'interop-project',
+                                 is_admin=True)
+    host = request['host']
+    service = objects.Service(
+        context=ctx, host=host, binary='cinder-backup',
+        topic='cinder-backup', report_count=1, disabled=False,
+        availability_zone='nova')
+    service.create()
+
+    attached = _bare_volume(ctx, 'in-use', attach_status='attached')
+    attachment = objects.VolumeAttachment(
+        context=ctx, volume_id=attached.id, attach_status='attached',
+        instance_uuid='8f4ad1a2-0d6e-4bd4-8d2f-6a7c4e3b1f00',
+        attached_host='compute-1', mountpoint='/dev/vdb',
+        attach_mode='rw')
+    attachment.create()
+    # NOTE: Cinder's backup API with force=True on an in-use volume.
+    attached.refresh()
+    attached.previous_status = attached.status
+    attached.status = 'backing-up'
+    attached.save()
+    forced = _backup_row(ctx, attached.id, 'creating', host)
+
+    twice = _bare_volume(ctx, 'backing-up', previous_status='available')
+    first = _backup_row(ctx, twice.id, 'creating', host)
+    second = _backup_row(ctx, twice.id, 'creating', host)
+
+    source = _bare_volume(ctx, 'available')
+    snapshot = objects.Snapshot(
+        context=ctx, volume_id=source.id, status='backing-up',
+        project_id=ctx.project_id, user_id=ctx.user_id, volume_size=1,
+        volume_type_id=source.volume_type_id, display_name='incident')
+    snapshot.create()
+    of_snapshot = _backup_row(ctx, source.id, 'creating', host,
+                              snapshot_id=snapshot.id)
+
+    target = _bare_volume(ctx, 'restoring-backup')
+    restoring = _backup_row(ctx, source.id, 'restoring', host,
+                            restore_volume_id=target.id)
+    return {'service_id': service.id,
+            'attached_volume': attached.id, 'forced_backup': forced,
+            'twice_volume': twice.id, 'first_backup': first,
+            'second_backup': second, 'source_volume': source.id,
+            'snapshot': snapshot.id, 'snapshot_backup': of_snapshot,
+            'target_volume': target.id, 'restoring_backup': restoring}
+
+
+COMMANDS = {'backup': backup, 'restore': restore, 'incident': incident}
 
 
 def main(argv):
