@@ -27,6 +27,7 @@ Cinder's global CONF owns names such as ``backup_driver`` and
 
 import os
 import re
+import urllib.parse
 
 from oslo_config import cfg
 from oslo_log import log as logging
@@ -50,6 +51,10 @@ PROJECT = 'cinder-backup-reset'
 CINDER_CONTEXT_KEY = 'cinder.context'
 
 #: ``[/{project_id}]/backups/{id}/{tail}`` (PATH_INFO below ``/v3``)
+#: ``backups`` or ``backups/detail`` (the stuck report when ``?stuck``)
+_LIST_PATH = re.compile(r'^(?:/[^/]+)?/backups(?:/detail)?$')
+#: ``backups/action`` (the bulk reset)
+_COLLECTION_ACTION_PATH = re.compile(r'^(?:/[^/]+)?/backups/action$')
 _MEMBER_PATH = re.compile(
     r'^(?:/[^/]+)?/backups/[^/]+/([^/]+)(/[^/]+)?$')
 
@@ -145,6 +150,10 @@ def context_from_cinder(cinder_context):
         **values)
 
 
+#: the ``POST backups/{id}/action`` keys the filter may answer
+OWNED_ACTIONS = ('backup-reset_status', 'backup-verify', 'os-reset_status')
+
+
 class BackupResetFilter:
     """WSGI middleware: our requests to our router, the rest to Cinder."""
 
@@ -152,11 +161,21 @@ class BackupResetFilter:
         self.application = application
         self.conf = conf
         self.router = router or api_router.APIRouter(conf)
-        actions = set(self.router.resources['backups'].actions)
+        # NOTE: only the actions PRODUCT.md gives the filter; Cinder keeps
+        # the rest even where the standalone router serves them too
+        # (os-force_delete: Cinder's backup service deletes with whatever
+        # driver wrote the backup).
+        actions = set(self.router.resources['backups'].actions) & set(
+            OWNED_ACTIONS)
         if not conf.cinder_filter.handle_os_reset_status:
             actions.discard('os-reset_status')
         #: action keys of ``POST backups/{id}/action`` served here
         self.actions = frozenset(actions)
+        #: action keys of ``POST backups/action`` (the bulk reset) served
+        #: here, when the router serves that route
+        self.collection_actions = frozenset(
+            ['backup-reset_status'] if 'backups:action' in
+            self.router.resources else [])
         #: sub-resources of ``GET backups/{id}/<name>`` served here
         self.sub_resources = frozenset(
             name.partition(':')[2] for name in self.router.resources
@@ -181,11 +200,19 @@ class BackupResetFilter:
 
         Reads (and leaves intact) the body of ``POST .../action`` only.
         """
-        match = _MEMBER_PATH.match(environ.get('PATH_INFO', ''))
-        if not match or not _utf8(environ.get('PATH_INFO', '')):
+        path = environ.get('PATH_INFO', '')
+        method = environ.get('REQUEST_METHOD')
+        if not _utf8(path):
+            return False
+        if method == 'GET' and _LIST_PATH.match(path):
+            return 'stuck' in urllib.parse.parse_qs(
+                environ.get('QUERY_STRING', ''), keep_blank_values=True)
+        if method == 'POST' and _COLLECTION_ACTION_PATH.match(path):
+            return peek_action(environ) in self.collection_actions
+        match = _MEMBER_PATH.match(path)
+        if not match:
             return False
         tail, item = match.group(1), match.group(2)
-        method = environ.get('REQUEST_METHOD')
         if method == 'GET':
             # NOTE: a sub-resource's list or one of its items
             # (verifications/{vid}).
