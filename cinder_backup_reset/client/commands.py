@@ -623,13 +623,8 @@ class ShowBackup(ClientCommand, show.ShowOne):
         return output.show_columns(parsed_args, backup, hidden=('links',))
 
 
-class StatusHistory(ClientCommand, lister.Lister):
-    """Show the status history of a backup.
-
-    Show who changed the status of a backup, when, from what to what,
-    why, and whether it was verified; newest first. Use -f json for the
-    verification evidence.
-    """
+class _BackupRecords(ClientCommand, lister.Lister):
+    """A read-only list about one BACKUP, in the server's order."""
 
     epilog = READ_ONLY
 
@@ -643,6 +638,15 @@ class StatusHistory(ClientCommand, lister.Lister):
     def need_sort_by_cliff(self):
         """The server's order (newest first) unless --sort-column."""
         return True
+
+
+class StatusHistory(_BackupRecords):
+    """Show the status history of a backup.
+
+    Show who changed the status of a backup, when, from what to what,
+    why, and whether it was verified; newest first. Use -f json for the
+    verification evidence.
+    """
 
     def take_action(self, parsed_args):
         """Return the history columns and rows."""
@@ -745,25 +749,12 @@ VERIFICATION_COLUMNS = [('ID', 'id'), ('Level', 'level'),
                         ('Updated At', 'updated_at')]
 
 
-class ListVerifications(ClientCommand, lister.Lister):
+class ListVerifications(_BackupRecords):
     """List the verification jobs of a backup, newest first.
 
     Each job's level, status (queued, running, passed, failed,
     unavailable), progress and reason. Use -f json for the evidence.
     """
-
-    epilog = READ_ONLY
-
-    def get_parser(self, prog_name):
-        """Add BACKUP."""
-        parser = super().get_parser(prog_name)
-        parser.add_argument('backup', metavar='BACKUP', help='Name or ID.')
-        return parser
-
-    @property
-    def need_sort_by_cliff(self):
-        """The server's order (newest first) unless --sort-column."""
-        return True
 
     def take_action(self, parsed_args):
         """Return the job columns and rows."""

@@ -90,20 +90,23 @@ class PosixTestCase(testtools.TestCase):
 
 def write_cinder_layout(directory, data, backup_id, volume_id, prefix,
                         chunk_size=BLOCK, file_size=2 * BLOCK,
-                        parent_id=None, parent_data=None):
+                        parent_id=None, parent_data=None,
+                        created_at='2023-01-02 03:04:05+00:00',
+                        volume_meta=None):
     """Lay out a backup by hand as Cinder's chunked driver does.
 
     A full backup splits ``data`` into ``file_size`` objects; an
     incremental one (``parent_id`` and the parent's data given) writes
     only the extents of ``chunk_size`` blocks that differ from
-    ``parent_data``, each as one object at its offset. Returns the number
-    of objects.
+    ``parent_data``, each as one object at its offset. ``volume_meta`` is
+    the metadata's (JSON string) ``volume_meta``. Returns the number of
+    objects.
     """
     os.makedirs(directory, 0o770, exist_ok=True)
     common = {'version': '1.0.0', 'backup_id': backup_id,
               'volume_id': volume_id, 'backup_name': 'nightly',
               'backup_description': None,
-              'created_at': '2023-01-02 03:04:05+00:00'}
+              'created_at': created_at}
     extents = []
     if parent_id is None:
         extents = [(offset, data[offset:offset + file_size])
@@ -137,5 +140,5 @@ def write_cinder_layout(directory, data, backup_id, volume_id, prefix,
         json.dump(shas, f, sort_keys=True, indent=2)
     with open(os.path.join(directory, prefix + '_metadata'), 'w') as f:
         json.dump(dict(common, parent_id=parent_id, objects=objects,
-                       volume_meta=None), f, sort_keys=True, indent=2)
+                       volume_meta=volume_meta), f, sort_keys=True, indent=2)
     return len(objects)

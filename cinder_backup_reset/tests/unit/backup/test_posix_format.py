@@ -170,41 +170,18 @@ class CinderLayoutTest(posix_base.PosixTestCase):
         directory = os.path.join(
             self.mount_base,
             hashlib.md5(self.SHARE.encode()).hexdigest(), container)
-        os.makedirs(directory, 0o770)
-        common = {'version': '1.0.0', 'backup_id': backup_id,
-                  'volume_id': volume_id, 'backup_name': 'nightly',
-                  'backup_description': None,
-                  'created_at': str(stamp) + '+00:00'}
-        objects = []
-        for number, offset in enumerate(range(0, len(data), file_size), 1):
-            chunk = data[offset:offset + file_size]
-            compressed = zlib.compress(chunk)
-            algorithm = 'zlib'
-            if len(compressed) >= len(chunk):
-                compressed, algorithm = chunk, 'none'
-            name = '%s-%05d' % (prefix, number)
-            with open(os.path.join(directory, name), 'wb') as f:
-                f.write(compressed)
-            objects.append({name: {'offset': offset, 'length': len(chunk),
-                                   'compression': algorithm,
-                                   'md5': hashlib.md5(chunk).hexdigest()}})
-        shas = dict(common, chunk_size=chunk_size, sha256s=[
-            hashlib.sha256(data[i:i + chunk_size]).hexdigest()
-            for i in range(0, len(data), chunk_size)])
-        with open(os.path.join(directory, prefix + '_sha256file'), 'wb') as f:
-            f.write(json.dumps(shas, sort_keys=True, indent=2).encode())
         volume_meta = json.dumps({'version': 2, 'volume-base-metadata': {
             'display_name': 'vol1'}})
-        metadata = dict(common, parent_id=None, objects=objects,
-                        volume_meta=volume_meta)
-        with open(os.path.join(directory, prefix + '_metadata'), 'wb') as f:
-            f.write(json.dumps(metadata, sort_keys=True, indent=2).encode())
+        count = posix_base.write_cinder_layout(
+            directory, data, backup_id, volume_id, prefix,
+            chunk_size=chunk_size, file_size=file_size,
+            created_at=str(stamp) + '+00:00', volume_meta=volume_meta)
         return db_api.backup_create(self.ctx, {
             'id': backup_id, 'volume_id': volume_id, 'status': 'error',
             'service': 'cinder.backup.drivers.nfs.NFSBackupDriver',
             'service_metadata': prefix, 'container': container,
             'size': math.ceil(len(data) / posix_base.GiB),
-            'object_count': len(objects), 'project_id': 'p1'})
+            'object_count': count, 'project_id': 'p1'})
 
     def test_cinder_nfs_backup_verifies_shallow_and_deep(self):
         data = posix_base.sample_data(5 * 8192)
