@@ -385,9 +385,10 @@ class TestHeartbeat(base.TestCase):
 
     def test_bumps_when_due_and_stops_when_status_changed(self):
         from cinder_backup_reset.cmd import backup_commands
+        long_ago = _ago(7200)
         backup = self.create_backup(status='creating',
-                                    created_at=_ago(7200),
-                                    updated_at=_ago(7200))
+                                    created_at=long_ago,
+                                    updated_at=long_ago)
         drawn = []
         beat = backup_commands.Heartbeat(
             self.admin, backup.id, 'creating',
@@ -395,7 +396,7 @@ class TestHeartbeat(base.TestCase):
             conf=self.conf)
         beat(10, 100)
         # NOTE: not due yet: no write.
-        self.assertEqual(_ago(7200).replace(microsecond=0),
+        self.assertEqual(long_ago.replace(microsecond=0),
                          self.get_backup(backup.id).updated_at.replace(
                              microsecond=0))
         beat.last -= self.conf.backup_progress_interval
