@@ -6,6 +6,7 @@ Contexts travel as oslo.context dicts; answers are plain dicts (see
 verification/agent.py), never pickled exceptions.
 """
 
+import concurrent.futures
 import threading
 
 from oslo_config import cfg
@@ -22,8 +23,24 @@ TOPIC = 'cinder-backup-reset'
 #: the version of the agent's interface (verification/agent.py)
 RPC_API_VERSION = '1.0'
 
+#: NOTE: oslo.messaging's rpc_response_timeout is 60 seconds; a reset
+#: waits for its verification at most verify_timeout (30) seconds in the
+#: API process, and the same through an agent.
+RESPONSE_TIMEOUT_DEFAULT = 30
+#: NOTE: connection attempts to the message bus per call (oslo.messaging's
+#: default retries for ever, so a dead broker would hold the request).
+SEND_RETRIES = 2
+#: NOTE: seconds a call may take beyond rpc_response_timeout before the
+#: caller gives up on it: oslo.messaging connects its reply queue with
+#: unbounded retries (a dead or hung broker), which no call option bounds.
+CALL_SLACK = 5
+#: calls to agents one process has in flight; a call stuck on a dead
+#: broker keeps its thread until the broker answers
+CALL_WORKERS = 8
+
 _LOCK = threading.Lock()
 _TRANSPORTS = {}
+_CALLS = []
 
 
 class RequestContextSerializer(messaging.NoOpSerializer):
@@ -47,6 +64,7 @@ def register_opts(conf=cfg.CONF):
     from oslo_messaging import opts as messaging_opts
     for group, options in messaging_opts.list_opts():
         conf.register_opts(options, group=group)
+    conf.set_default('rpc_response_timeout', RESPONSE_TIMEOUT_DEFAULT)
 
 
 def get_transport(conf=cfg.CONF):
@@ -60,9 +78,18 @@ def get_transport(conf=cfg.CONF):
         return transport
 
 
+def _call_pool():
+    with _LOCK:
+        if not _CALLS:
+            _CALLS.append(concurrent.futures.ThreadPoolExecutor(
+                max_workers=CALL_WORKERS, thread_name_prefix='rpc-call'))
+        return _CALLS[0]
+
+
 def reset():
     """Forget transports (tests, after fork)."""
     with _LOCK:
+        _CALLS.clear()
         for transport in _TRANSPORTS.values():
             transport.cleanup()
         _TRANSPORTS.clear()
@@ -93,10 +120,19 @@ class AgentAPI:
                     'asked ([DEFAULT] verify_via = rpc)'))
         # NOTE: rpc_response_timeout is registered by the RPC client.
         timeout = self.conf.rpc_response_timeout
-        cctxt = self.client.prepare(server=backup.host, timeout=timeout)
+        cctxt = self.client.prepare(server=backup.host, timeout=timeout,
+                                    retry=SEND_RETRIES)
+        future = _call_pool().submit(cctxt.call, context, method,
+                                     backup_id=backup.id, **kwargs)
         try:
-            answer = cctxt.call(context, method, backup_id=backup.id,
-                                **kwargs)
+            answer = future.result(timeout=timeout + CALL_SLACK)
+        except concurrent.futures.TimeoutError:
+            future.cancel()
+            raise exception.BackupBackendUnavailable(
+                backup_id=backup.id, reason=(
+                    'the message bus did not carry the call to the agent '
+                    'on host %s within %s seconds (is it reachable from '
+                    'here?)' % (backup.host, timeout + CALL_SLACK)))
         except messaging.MessagingTimeout:
             raise exception.BackupBackendUnavailable(
                 backup_id=backup.id, reason=(

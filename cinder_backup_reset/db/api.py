@@ -797,19 +797,26 @@ def verification_abandon(context, runner, reason):
             return conn.execute(_abandon_statement(runner, reason)).rowcount
 
 
-def verification_abandon_once(connection, runner, reason):
+def verification_abandon_once(connection, runner, reason, parameters=None):
     """verification_abandon through an engine of its own, then disposed.
 
     NOTE: for the API's start-up, which must neither start the engine
     facade before gunicorn forks (its engine then lives on in every
     worker, and a database that goes away later is no longer recognised
-    as gone) nor need the database to be up.
+    as gone) nor need the database to be up. It gets the same driver
+    timeouts as the facade's engine, so a hung server cannot hold the
+    start-up either.
 
     :param connection: a database URL (``[database] connection``).
+    :param parameters: ``[database] connection_parameters``, or None.
     :returns: the number of jobs marked.
     :raises sqlalchemy.exc.SQLAlchemyError: the database failed.
     """
-    engine = sa.create_engine(connection)
+    url = sa.engine.make_url(connection)
+    query = conf_database.connection_parameters(connection, parameters)
+    if query:
+        url = url.update_query_string(query, append=True)
+    engine = sa.create_engine(url)
     try:
         with engine.begin() as conn:
             return conn.execute(_abandon_statement(runner, reason)).rowcount

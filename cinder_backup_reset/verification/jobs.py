@@ -68,20 +68,21 @@ class JobRunner:
                     thread_name_prefix='verify-job')
             return self._pool
 
-    def recover(self, context=None, connection=None):
+    def recover(self, context=None, connection=None, parameters=None):
         """Mark jobs this host left ``queued``/``running`` as unavailable.
 
         Called when the process starts: their runner is gone, they will
         never end otherwise. Through the DB API with ``context``, or
-        through an engine of its own on ``connection`` (a database URL).
+        through an engine of its own on ``connection`` (a database URL,
+        with ``parameters``: ``[database] connection_parameters``).
 
         :returns: how many jobs were marked.
         """
         reason = ('interrupted: the process running it on host %s stopped '
                   'before it ended; start a new verification' % self.host)
         if connection is not None:
-            count = db_api.verification_abandon_once(connection, self.host,
-                                                     reason)
+            count = db_api.verification_abandon_once(
+                connection, self.host, reason, parameters=parameters)
         else:
             count = db_api.verification_abandon(context, self.host, reason)
         if count:

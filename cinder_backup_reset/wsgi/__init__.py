@@ -57,7 +57,8 @@ def recover_verifications(conf=cfg.CONF):
     from cinder_backup_reset.api.contrib import backup_verify
     try:
         backup_verify.get_runner(conf).recover(
-            connection=conf.database.connection)
+            connection=conf.database.connection,
+            parameters=conf.database.connection_parameters)
     except sa_exc.SQLAlchemyError as exc:
         LOG.warning('Could not mark the verification jobs a previous run '
                     'of host %s left unfinished: %s', conf.host, exc)

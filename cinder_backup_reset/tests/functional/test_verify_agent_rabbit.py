@@ -34,7 +34,17 @@ def _rabbit_answers():
         return False
 
 
-class TestVerifyThroughAgent(testtools.TestCase):
+class AgentTestCase(testtools.TestCase):
+    """An API without the backup storage, an agent with it, a backup.
+
+    ``api_transport_url`` is where the API finds the message bus (the
+    agent always uses the real one).
+    """
+
+    api_workers = 2
+
+    def api_transport_url(self):
+        return RABBIT_URL
 
     def setUp(self):
         super().setUp()
@@ -46,8 +56,9 @@ class TestVerifyThroughAgent(testtools.TestCase):
         self.api = self.useFixture(server.APIServer(config={
             'DEFAULT': {'backup_posix_path': self.missing,
                         'verify_via': 'rpc', 'host': 'api-node',
-                        'transport_url': RABBIT_URL,
-                        'rpc_response_timeout': 5}}, workers=2))
+                        'transport_url': self.api_transport_url(),
+                        'rpc_response_timeout': 5}},
+            workers=self.api_workers))
         self.root = os.path.join(self.api.state_path, 'backups')
         os.mkdir(self.root)
         self.agent_config = {
@@ -103,6 +114,9 @@ class TestVerifyThroughAgent(testtools.TestCase):
             job = self._get('backups/%s/verifications/%s' % (
                 job['backup_id'], job['id']))['verification']
         return job
+
+
+class TestVerifyThroughAgent(AgentTestCase):
 
     def test_reset_verifies_on_the_agent(self):
         resp = self._post({'backup-reset_status': {'status': 'available'}})
