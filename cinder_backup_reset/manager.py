@@ -82,7 +82,7 @@ class BackupResetManager:
         """
         self.conf = conf
         self._driver = driver
-        self._pool = None
+        self._executor = None
         self._pool_lock = threading.Lock()
         self.local = local
         self._agent = agent
@@ -105,11 +105,11 @@ class BackupResetManager:
         # a fork), and bounded: threads stuck on a hung backend cannot pile
         # up.
         with self._pool_lock:
-            if self._pool is None:
-                self._pool = concurrent.futures.ThreadPoolExecutor(
+            if self._executor is None:
+                self._executor = concurrent.futures.ThreadPoolExecutor(
                     max_workers=self.conf.verify_workers,
                     thread_name_prefix='verify')
-            return self._pool
+            return self._executor
 
     def run_bounded(self, fn, *args, **kwargs):
         """Run ``fn`` on the bounded pool of backend calls; a Future."""

@@ -137,6 +137,23 @@ def database_problem(exc, conf=cfg.CONF):
     return 'the database %s failed: %s.' % (url, reason)
 
 
+def start_or_explain(start):
+    """Run ``start()``; say in one sentence why it failed, if it did.
+
+    For the commands' start-up: a configuration or database problem is
+    an operator's to fix, so it is one line, not a traceback.
+
+    :returns: ``(start()'s result, None)``, or ``(None, the reason)``.
+    """
+    try:
+        return start(), None
+    except exception.CinderBackupResetException as exc:
+        return None, str(exc)
+    except (db_exc.DBError, sa_exc.DBAPIError) as exc:
+        LOG.debug('Start-up failed.', exc_info=True)
+        return None, database_problem(exc)
+
+
 def init_database(conf=cfg.CONF):
     """Configure the DB API; on SQLite also create the schema if absent.
 

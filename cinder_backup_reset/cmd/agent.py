@@ -14,12 +14,9 @@ import sys
 import threading
 
 from oslo_config import cfg
-from oslo_db import exception as db_exc
 from oslo_log import log as logging
-from sqlalchemy import exc as sa_exc
 
 from cinder_backup_reset import context as context_lib
-from cinder_backup_reset import exception
 from cinder_backup_reset import rpc
 from cinder_backup_reset import service
 from cinder_backup_reset.verification import agent as agent_lib
@@ -61,16 +58,13 @@ class Agent:
 def main(argv=None):
     """Entry point of cinder-backup-reset-agent."""
     service.parse_args(sys.argv[1:] if argv is None else argv)
-    problem = None
-    try:
+
+    def start():
         service.init_database(CONF)
         agent = Agent(CONF)
         agent.start()
-    except exception.CinderBackupResetException as exc:
-        problem = str(exc)
-    except (db_exc.DBError, sa_exc.DBAPIError) as exc:
-        LOG.debug('Start-up failed.', exc_info=True)
-        problem = service.database_problem(exc)
+        return agent
+    agent, problem = service.start_or_explain(start)
     if problem:
         # NOTE: one clear line, no traceback (as cmd/api.py).
         LOG.error('Cannot start the agent: %s', problem)

@@ -19,12 +19,9 @@ import sys
 
 from gunicorn.app import base as gunicorn_base
 from oslo_config import cfg
-from oslo_db import exception as db_exc
 from oslo_log import log as logging
-from sqlalchemy import exc as sa_exc
 
 from cinder_backup_reset.db import api as db_api
-from cinder_backup_reset import exception
 from cinder_backup_reset import service
 from cinder_backup_reset import wsgi
 
@@ -140,13 +137,10 @@ def main(argv=None):
     # NOTE: the address first: a refused start changes nothing (loading
     # the application creates the embedded database).
     problem = check_listen(CONF)
-    try:
-        application = None if problem else wsgi.load_app(CONF)
-    except exception.CinderBackupResetException as exc:
-        problem = str(exc)
-    except (db_exc.DBError, sa_exc.DBAPIError) as exc:
-        LOG.debug('Start-up failed.', exc_info=True)
-        problem = service.database_problem(exc)
+    application = None
+    if not problem:
+        application, problem = service.start_or_explain(
+            lambda: wsgi.load_app(CONF))
     if problem:
         # NOTE: a configuration problem: one clear line, no traceback
         # (logged outside the except block: oslo.log would append the

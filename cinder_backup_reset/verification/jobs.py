@@ -46,7 +46,7 @@ class JobRunner:
         self._driver = driver
         self.host = host or conf.host
         self.clock = clock
-        self._pool = None
+        self._workers = None
         self._lock = threading.Lock()
         self.stopping = threading.Event()
         self._pending = {}
@@ -62,11 +62,11 @@ class JobRunner:
         # NOTE: made on first use, in the process that serves (never
         # before a fork).
         with self._lock:
-            if self._pool is None:
-                self._pool = concurrent.futures.ThreadPoolExecutor(
+            if self._workers is None:
+                self._workers = concurrent.futures.ThreadPoolExecutor(
                     max_workers=self.conf.verify_job_workers,
                     thread_name_prefix='verify-job')
-            return self._pool
+            return self._workers
 
     def recover(self, context=None, connection=None, parameters=None):
         """Mark jobs this host left ``queued``/``running`` as unavailable.
@@ -195,7 +195,7 @@ class JobRunner:
         """
         self.stopping.set()
         with self._lock:
-            pool = self._pool
+            pool = self._workers
             pending = list(self._pending.values())
         if pool is None:
             return

@@ -41,6 +41,16 @@ class InteropTestCase(testtools.TestCase):
         if not cinder_available():
             self.skipTest(NO_CINDER)
 
+    def cinder_database(self, backend):
+        """A CinderDatabase fixture on ``backend``, or skip with why not."""
+        from cinder_backup_reset.tests.functional.reliability import (
+            databases)
+        from cinder_backup_reset.tests.interop import fixtures
+        why = databases.unreachable(backend)
+        if why:
+            self.skipTest(why)
+        return self.useFixture(fixtures.CinderDatabase(backend))
+
     def run_command(self, argv, env=None, check=True, timeout=300):
         """Run ``argv``; return the CompletedProcess (text output)."""
         result = subprocess.run(

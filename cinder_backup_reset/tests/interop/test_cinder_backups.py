@@ -33,7 +33,6 @@ from cinder_backup_reset.db import models
 from cinder_backup_reset import exception
 from cinder_backup_reset.tests import fixtures as crb_fixtures
 from cinder_backup_reset.tests.functional.fixtures import server
-from cinder_backup_reset.tests.functional.reliability import databases
 from cinder_backup_reset.tests.interop import base
 from cinder_backup_reset.tests.interop import fixtures as interop_fixtures
 
@@ -65,11 +64,7 @@ class _CinderBackups:
 
     def setUp(self):
         super().setUp()
-        why = databases.unreachable(self.BACKEND)
-        if why:
-            self.skipTest(why)
-        self.db = self.useFixture(
-            interop_fixtures.CinderDatabase(self.BACKEND))
+        self.db = self.cinder_database(self.BACKEND)
         if self.DRIVER == 'nfs':
             # NOTE: where os-brick mounts the share for Cinder's driver,
             # computed here independently of our own code: if ours differed,

@@ -10,9 +10,7 @@ ours.
 import sqlalchemy as sa
 
 from cinder_backup_reset.db import migration
-from cinder_backup_reset.tests.functional.reliability import databases
 from cinder_backup_reset.tests.interop import base
-from cinder_backup_reset.tests.interop import fixtures as interop_fixtures
 
 LIST_INDEX = 'backups_deleted_project_id_created_at_id_idx'
 
@@ -22,11 +20,7 @@ class _SchemaBesideCinder:
 
     def setUp(self):
         super().setUp()
-        why = databases.unreachable(self.BACKEND)
-        if why:
-            self.skipTest(why)
-        self.db = self.useFixture(
-            interop_fixtures.CinderDatabase(self.BACKEND))
+        self.db = self.cinder_database(self.BACKEND)
 
     def _snapshot(self):
         inspector = sa.inspect(self.db.engine)

@@ -23,7 +23,6 @@ import sqlalchemy as sa
 
 from cinder_backup_reset.db import cinder_tables as ct
 from cinder_backup_reset.tests.functional.fixtures import server
-from cinder_backup_reset.tests.functional.reliability import databases
 from cinder_backup_reset.tests.interop import base
 from cinder_backup_reset.tests.interop import fixtures as interop_fixtures
 
@@ -35,11 +34,7 @@ class _Incident:
 
     def setUp(self):
         super().setUp()
-        why = databases.unreachable(self.BACKEND)
-        if why:
-            self.skipTest(why)
-        self.db = self.useFixture(
-            interop_fixtures.CinderDatabase(self.BACKEND))
+        self.db = self.cinder_database(self.BACKEND)
         self.db.ours_manage('db', 'sync')
         self.made = self.db.cinder_side('incident', {'host': 'backup-host'})
         # NOTE: the service's last heartbeat (Cinder's report_state writes
