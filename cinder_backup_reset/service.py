@@ -30,10 +30,15 @@ _PASTE_DIRS = (
 )
 
 
-def parse_args(argv, conf=cfg.CONF, default_config_files=None):
-    """Parse the command line and config files; set up logging."""
+def parse_args(argv, conf=cfg.CONF, default_config_files=None,
+               identity=True):
+    """Parse the command line and config files; set up logging.
+
+    ``identity=False``: a command that serves no API (manage, the agent)
+    skips keystonemiddleware's defaults, and so its import.
+    """
     logging.register_options(conf)
-    opts.set_lib_defaults()
+    opts.set_lib_defaults(identity=identity)
     conf(argv, project=PROJECT, version=version.version_string(),
          default_config_files=default_config_files)
     anchor_paths(conf)

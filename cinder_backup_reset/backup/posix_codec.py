@@ -9,11 +9,15 @@ memory stays bounded whatever ``backup_file_size`` is.
 zstd streams go through python-zstandard (``zstandard``), whose
 compressobj and stream_reader are the streaming interfaces the ``zstd``
 module Cinder uses lacks; like zlib it releases the GIL while it works.
+zlib streams are read with python-zlib-ng (``zlib_ng``), zlib's interface
+over the faster zlib-ng library; they are written with zlib itself, as
+Cinder writes them.
 """
 
 import bz2
 import zlib
 
+from zlib_ng import zlib_ng
 import zstandard
 
 #: NOTE: Cinder compresses with each module's default level; so do we, so
@@ -128,7 +132,10 @@ class Decompressor:
         self._trailing = 0
         self._obj = None
         if codec == 'zlib':
-            self._obj = zlib.decompressobj()
+            # NOTE: zlib-ng's inflate reads the same zlib streams about
+            # three times as fast as zlib's, and it is what deep
+            # verification and restore spend their time on.
+            self._obj = zlib_ng.decompressobj()
         elif codec == 'bz2':
             self._obj = bz2.BZ2Decompressor()
         elif codec != 'none':
@@ -150,7 +157,7 @@ class Decompressor:
                 yield from self._feed_zlib(data)
             else:
                 yield from self._feed_bz2(data)
-        except (zlib.error, OSError, EOFError) as exc:
+        except (zlib.error, zlib_ng.error, OSError, EOFError) as exc:
             raise CodecError('%s data is damaged: %s' % (self.codec, exc))
 
     def _feed_zlib(self, data):

@@ -57,7 +57,8 @@ class Agent:
 
 def main(argv=None):
     """Entry point of cinder-backup-reset-agent."""
-    service.parse_args(sys.argv[1:] if argv is None else argv)
+    service.parse_args(sys.argv[1:] if argv is None else argv,
+                       identity=False)
 
     def start():
         service.init_database(CONF)

@@ -86,7 +86,7 @@ def main(argv=None):
     """Entry point of cinder-backup-reset-manage."""
     CONF.register_cli_opt(command_opt)
     argv = sys.argv[1:] if argv is None else argv
-    service.parse_args(argv, default_config_files=None)
+    service.parse_args(argv, default_config_files=None, identity=False)
     try:
         return CONF.command.func(CONF.command) or 0
     except KeyboardInterrupt:

@@ -35,13 +35,18 @@ def list_opts():
             for group, opts in sorted(groups.items())]
 
 
-def set_lib_defaults():
-    """Defaults of the libraries' options that differ for this service."""
+def set_lib_defaults(identity=True):
+    """Defaults of the libraries' options that differ for this service.
+
+    ``identity=False`` leaves keystonemiddleware's out (and unimported):
+    for the commands that never validate a token.
+    """
     # NOTE: so that the generated sample shows the embedded default.
     cfg.set_defaults(db_options.database_opts,
                      connection=database.SQLITE_DEFAULT)
-    # NOTE: timeouts and retries that bound every call to keystone.
-    keystone.set_defaults()
+    if identity:
+        # NOTE: timeouts and retries that bound every call to keystone.
+        keystone.set_defaults()
     # NOTE: oslo.service announces at INFO that it loaded its eventlet
     # backend, because oslo.messaging imports it; the service uses no
     # eventlet (see notifier.py), and operators should not read otherwise.
