@@ -20,7 +20,7 @@ class TestCase(base.BaseTestCase):
         self.conf = self.conf_fixture.conf
         self.conf_fixture.config(backup_driver='fake')
         self.useFixture(fixtures.PolicyFixture())
-        self.useFixture(fixtures.Database())
+        self.useFixture(fixtures.Database(self.database_connection()))
         fake.FakeBackupDriver.outcomes = {}
         fake.FakeBackupDriver.calls = []
         notifier.reset()
@@ -28,6 +28,10 @@ class TestCase(base.BaseTestCase):
         self.admin = context.RequestContext(
             user_id='admin-user', project_id='p1', roles=['admin'],
             overwrite=False)
+
+    def database_connection(self):
+        """The test's database: SQLite in memory unless overridden."""
+        return 'sqlite://'
 
     def create_backup(self, status='creating', service=FAKE_SERVICE,
                       project_id='p1', **values):
