@@ -10,8 +10,6 @@ final write is a compare-and-swap with a history row, and the backup's
 volume and snapshot are reconciled as for a reset.
 """
 
-import concurrent.futures
-
 from oslo_log import log as logging
 from oslo_utils import timeutils
 
@@ -91,13 +89,6 @@ def _delete_data(reset_manager, context, backup):
     if not backup.service:
         # NOTE: no driver ever wrote it: there is no data to remove.
         return {'removed': []}
-    future = reset_manager.run_bounded(reset_manager.driver.delete, context,
-                                       backup)
-    try:
-        return future.result(timeout=reset_manager.conf.verify_timeout)
-    except concurrent.futures.TimeoutError:
-        future.cancel()
-        raise exception.BackupBackendUnavailable(
-            backup_id=backup.id, reason=(
-                'the backend did not answer within %d seconds ([DEFAULT] '
-                'verify_timeout)' % reset_manager.conf.verify_timeout))
+    return reset_manager.call_backend(
+        backup, "removing the backup's files", reset_manager.driver.delete,
+        context, backup)

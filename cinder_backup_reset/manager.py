@@ -127,17 +127,28 @@ class BackupResetManager:
         """
         if self.via_rpc:
             return self._verify_remote(context, backup, deep)
-        future = self._verify_pool().submit(self.driver.verify, context,
-                                            backup, deep=deep)
+        return self.call_backend(backup, 'the verification',
+                                 self.driver.verify, context, backup,
+                                 deep=deep)
+
+    def call_backend(self, backup, what, fn, *args, **kwargs):
+        """``fn(*args, **kwargs)`` on the bounded pool, for ``backup``.
+
+        :returns: what ``fn`` returns.
+        :raises BackupBackendUnavailable: it did not finish within
+            ``[DEFAULT] verify_timeout`` seconds (``what`` names it in the
+            reason); whatever ``fn`` raises otherwise.
+        """
+        future = self.run_bounded(fn, *args, **kwargs)
         try:
             return future.result(timeout=self.conf.verify_timeout)
         except concurrent.futures.TimeoutError:
             future.cancel()
             raise exception.BackupBackendUnavailable(
                 backup_id=backup.id, reason=(
-                    'the verification did not finish within %d seconds '
-                    '([DEFAULT] verify_timeout); the backend may be hung'
-                    % self.conf.verify_timeout))
+                    '%s did not finish within %d seconds ([DEFAULT] '
+                    'verify_timeout); the backend may be hung'
+                    % (what, self.conf.verify_timeout)))
 
     def _verify_remote(self, context, backup, deep):
         answer = self.agent.verify(context, backup, deep=deep)
