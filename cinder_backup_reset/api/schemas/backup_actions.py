@@ -23,6 +23,9 @@ os_reset_status = {
     'additionalProperties': False,
 }
 
+#: a caller's reason, kept in fail_reason and the history (Cinder's size)
+_reason = {'type': 'string', 'minLength': 1, 'maxLength': 255}
+
 #: the spec's action, with the safety options
 backup_reset_status = {
     'type': 'object',
@@ -31,8 +34,7 @@ backup_reset_status = {
             'type': 'object',
             'properties': {
                 'status': _status,
-                'reason': {'type': 'string', 'minLength': 1,
-                           'maxLength': 255},
+                'reason': _reason,
                 'expected_status': {'type': 'string',
                                     'enum': list(BACKUP_STATUSES)},
                 'dry_run': {'type': 'boolean'},
@@ -70,8 +72,7 @@ bulk_reset_status = {
             'type': 'object',
             'properties': {
                 'status': _status,
-                'reason': {'type': 'string', 'minLength': 1,
-                           'maxLength': 255},
+                'reason': _reason,
                 'dry_run': {'type': 'boolean'},
                 'reconcile': {'type': 'boolean'},
                 'max': {'type': 'integer', 'minimum': 1},

@@ -8,7 +8,6 @@ stopped, the same requests answer 503 and change nothing.
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -21,17 +20,11 @@ import testtools
 from cinder_backup_reset.db import models
 from cinder_backup_reset.tests.functional.fixtures import agent
 from cinder_backup_reset.tests.functional.fixtures import server
+from cinder_backup_reset.tests.functional import test_notifications_rabbit
 from cinder_backup_reset.tests.functional import test_real_clients
 
-RABBIT_URL = 'rabbit://guest:guest@127.0.0.1:5672/'
-
-
-def _rabbit_answers():
-    try:
-        with socket.create_connection(('127.0.0.1', 5672), timeout=1):
-            return True
-    except OSError:
-        return False
+RABBIT_URL = test_notifications_rabbit.RABBIT_URL
+_rabbit_answers = test_notifications_rabbit._rabbit_answers
 
 
 class AgentTestCase(testtools.TestCase):
