@@ -33,6 +33,8 @@ def select(context, conf, match):
     """
     rule = db_stuck.Stuck(conf) if match.get('stuck') else None
     filters = {key: match[key] for key in ('status', 'host') if key in match}
+    if rule:
+        filters = rule.filters(filters)
 
     def criteria(conn):
         conditions = rule.criteria(conn) if rule else []

@@ -23,6 +23,7 @@ from oslo_serialization import jsonutils
 from oslo_utils import timeutils
 from oslo_utils import uuidutils
 import sqlalchemy as sa
+from sqlalchemy import orm
 
 from cinder_backup_reset.conf import database as conf_database
 from cinder_backup_reset.db import cinder_tables
@@ -308,16 +309,24 @@ def backup_get_all(context, filters=None, marker=None, limit=None,
                    criteria=None):
     """List backups matching ``filters`` (exact match on columns).
 
-    ``all_projects`` is honoured only for admin contexts; everyone else
-    sees their own project. Paging uses a marker id and a limit.
-    ``criteria``: a callable taking the session's Connection and
+    A filter's value may be a list or tuple: any of those values (as in
+    Cinder). ``all_projects`` is honoured only for admin contexts;
+    everyone else sees their own project. Paging uses a marker id and a
+    limit. ``criteria``: a callable taking the session's Connection and
     returning more SQL conditions (db/stuck.py), or None.
     """
     query = _backup_query(context, context.session)
     if context.is_admin and not all_projects:
         query = query.filter(models.Backup.project_id == context.project_id)
+    split = None
     for key, value in (filters or {}).items():
-        query = query.filter(getattr(models.Backup, key) == value)
+        column = getattr(models.Backup, key)
+        if not isinstance(value, (list, tuple)):
+            query = query.filter(column == value)
+        elif len(value) > 1 and limit:
+            split = (column, value)
+        else:
+            query = query.filter(column.in_(value))
     if criteria is not None:
         query = query.filter(*criteria(context.session.connection()))
     marker_row = None
@@ -331,10 +340,39 @@ def backup_get_all(context, filters=None, marker=None, limit=None,
     if 'id' not in sort_keys:
         sort_keys.append('id')
         sort_dirs.append(sort_dirs[0])
+    if split is not None:
+        return _merged_pages(context, query, split, limit, marker_row,
+                             sort_keys, sort_dirs)
     query = sqlalchemyutils.paginate_query(
         query, models.Backup, limit, sort_keys, marker=marker_row,
         sort_dirs=sort_dirs)
     return query.all()
+
+
+def _merged_pages(context, query, split, limit, marker_row, sort_keys,
+                  sort_dirs):
+    """One page of ``query`` where ``split = (column, values)``.
+
+    NOTE: one page per value, then the best ``limit`` of them: each
+    value's page is one ordered range of an index on (..., column,
+    created_at, id), read up to the limit, where ``column IN (values)``
+    made the database read every matching row and sort them for a page
+    (the stuck report's cost grew with the number of stuck backups).
+    """
+    column, values = split
+    pages = [sqlalchemyutils.paginate_query(
+        query.filter(column == value), models.Backup, limit, sort_keys,
+        marker=marker_row, sort_dirs=sort_dirs).subquery()
+        for value in values]
+    # NOTE: each page wrapped in its own SELECT: SQLite refuses ORDER BY
+    # and LIMIT on the members of a compound SELECT.
+    merged = sa.union_all(*[sa.select(page) for page in pages]).subquery()
+    backup = orm.aliased(models.Backup, merged)
+    order = [getattr(backup, key).desc() if direction.startswith('desc')
+             else getattr(backup, key).asc()
+             for key, direction in zip(sort_keys, sort_dirs)]
+    return context.session.query(backup).order_by(*order).limit(
+        limit).all()
 
 
 @_translate_connection_errors

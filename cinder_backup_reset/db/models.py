@@ -34,6 +34,10 @@ class Backup(BASE, _CinderBase):
         # of a project's rows (its cost grew with the table).
         sa.Index('backups_deleted_project_id_created_at_id_idx',
                  'deleted', 'project_id', 'created_at', 'id'),
+        # NOTE: the stuck report reads one page per stuck status, each
+        # an ordered range of this index (db/stuck.py).
+        sa.Index('backups_deleted_status_created_at_id_idx',
+                 'deleted', 'status', 'created_at', 'id'),
         _CinderBase.__table_args__,
     )
 

@@ -9,9 +9,9 @@ A backup in ``creating``, ``restoring`` or ``deleting`` is stuck when
 - it has made no progress for ``[DEFAULT] backup_stuck_after`` seconds:
   its ``updated_at``, else its ``created_at``, is older.
 
-``Stuck`` builds the SQL conditions once per request (so a page of the
-list and the bulk reset select exactly these rows) and describes each
-row it selected.
+``Stuck`` builds the filters and SQL conditions once per request (so a
+page of the list and the bulk reset select exactly these rows) and
+describes each row it selected.
 """
 
 import datetime
@@ -40,8 +40,9 @@ def older_than(seconds, now=None):
 class Stuck:
     """The stuck rule at one instant, with ``conf``'s thresholds.
 
-    Use ``criteria`` as backup_get_all's ``criteria``; then ``describe``
-    the rows it returned.
+    Pass ``filters(...)`` as backup_get_all's ``filters`` and
+    ``criteria`` as its ``criteria`` (both: the statuses are in the
+    filters); then ``describe`` the rows it returned.
     """
 
     def __init__(self, conf, now=None):
@@ -52,8 +53,29 @@ class Stuck:
             seconds=conf.service_down_time)
         self.with_services = None
 
+    def filters(self, filters):
+        """``filters`` with ``status`` as the list of stuck statuses.
+
+        The list calls then read one page per status (db_api.backup_get_all
+        with a list-valued filter), each an ordered range of the index on
+        (deleted, status, created_at, id), instead of every backup in any
+        of those statuses. A ``status`` the caller asked for narrows the
+        list (to nothing if it is not a stuck status).
+
+        :param filters: dict of exact-match filters (column -> value).
+        :returns: a new dict.
+        """
+        wanted = filters.get('status')
+        return dict(filters, status=[
+            status for status in cinder_tables.STUCK_STATUSES
+            if wanted is None or status == wanted])
+
     def criteria(self, conn):
-        """SQL conditions selecting exactly the stuck backups.
+        """SQL conditions selecting, of ``filters``' rows, the stuck ones.
+
+        NOTE: the statuses are not among them: the same ``status IN``
+        beside each page's ``status =`` made PostgreSQL and SQLite sort
+        a whole status's rows instead of reading its index in order.
 
         :param conn: the Connection the query runs on (to find whether
             Cinder's ``services`` table is there).
@@ -66,8 +88,7 @@ class Stuck:
                 _B.host.isnot(None),
                 ~cinder_tables.service_up_clause(_B.host,
                                                  self.down_cutoff)))
-        return [_B.status.in_(cinder_tables.STUCK_STATUSES),
-                sa.or_(*conditions)]
+        return [sa.or_(*conditions)]
 
     def describe(self, context, backups):
         """``{backup id: {"reason", "since", "host", "service_up"}}``.

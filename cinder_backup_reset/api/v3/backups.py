@@ -103,6 +103,8 @@ class BackupsController(wsgi.Controller):
         filters = {key: params[key] for key in FILTERS if key in params}
         if 'name' in filters:
             filters['display_name'] = filters.pop('name')
+        if stuck is not None:
+            filters = stuck.filters(filters)
         all_tenants = _bool_param(params, 'all_tenants')
         limit = self._limit(params)
         sort_key = params.get('sort_key', 'created_at')

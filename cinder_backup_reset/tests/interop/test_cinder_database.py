@@ -13,6 +13,7 @@ from cinder_backup_reset.db import migration
 from cinder_backup_reset.tests.interop import base
 
 LIST_INDEX = 'backups_deleted_project_id_created_at_id_idx'
+STUCK_INDEX = 'backups_deleted_status_created_at_id_idx'
 
 
 class _SchemaBesideCinder:
@@ -49,14 +50,15 @@ class _SchemaBesideCinder:
                       migration.head_revision(), proc.stdout)
         after_tables, after = self._snapshot()
         # NOTE: only our own tables are added; every table Cinder created
-        # keeps its columns and indexes (no list index on Cinder's
-        # backups).
+        # keeps its columns and indexes (no list or stuck index on
+        # Cinder's backups).
         self.assertEqual({'backup_status_history', 'backup_verifications',
                           migration.VERSION_TABLE},
                          after_tables - before_tables)
         for table in before_tables:
             self.assertEqual(before[table], after[table], table)
         self.assertNotIn(LIST_INDEX, after['backups'][1])
+        self.assertNotIn(STUCK_INDEX, after['backups'][1])
         self.assertEqual([self.db.cinder_revision],
                          self._revisions('alembic_version'))
         self.assertEqual([migration.head_revision()],

@@ -246,8 +246,7 @@ class TestStuckRule(CinderTablesTestCase):
 
     def _stuck(self):
         rule = db_stuck.Stuck(self.conf)
-        rows = db_api.backup_get_all(self.admin, all_projects=True,
-                                     criteria=rule.criteria)
+        rows = _stuck_rows(self.admin, rule)
         return rule.describe(self.admin, rows)
 
     def test_service_down_and_no_progress(self):
@@ -302,13 +301,83 @@ class TestStuckWithoutServices(base.TestCase):
         self.create_backup(host='h', status='available',
                            created_at=_ago(7200))
         rule = db_stuck.Stuck(self.conf)
-        rows = db_api.backup_get_all(self.admin, all_projects=True,
-                                     criteria=rule.criteria)
+        rows = _stuck_rows(self.admin, rule)
         self.assertEqual([old.id], [row.id for row in rows])
         self.assertEqual({'reason': 'no_progress', 'host': 'h',
                           'service_up': None,
                           'since': old.created_at.isoformat()},
                          rule.describe(self.admin, rows)[old.id])
+
+
+class TestStuckPages(base.TestCase):
+    """The report reads one page per stuck status and merges them."""
+
+    def setUp(self):
+        super().setUp()
+        self.conf_fixture.config(backup_stuck_after=3600)
+        statuses = ['creating', 'restoring', 'deleting', 'available']
+        self.stuck = []
+        # NOTE: ages interleave the statuses, so that any page draws on
+        # all three; two share an instant (the id breaks the tie).
+        for n in range(12):
+            backup = self.create_backup(
+                status=statuses[n % 4],
+                created_at=_ago(7200 + 60 * (n // 2)))
+            if backup.status != 'available':
+                self.stuck.append(backup)
+        self.create_backup(status='creating', created_at=_ago(10))
+        self.newest_first = sorted(
+            self.stuck, key=lambda b: (b.created_at, b.id), reverse=True)
+
+    def _page(self, limit, marker=None, **filters):
+        rule = db_stuck.Stuck(self.conf)
+        return [row.id for row in _stuck_rows(
+            self.admin, rule, limit=limit, marker=marker, **filters)]
+
+    def test_pages_in_order_across_statuses(self):
+        seen, marker = [], None
+        while True:
+            page = self._page(4, marker)
+            if not page:
+                break
+            self.assertLessEqual(len(page), 4)
+            seen.extend(page)
+            marker = page[-1]
+        self.assertEqual([b.id for b in self.newest_first], seen)
+
+    def test_one_page_is_the_newest(self):
+        self.assertEqual([b.id for b in self.newest_first[:5]],
+                         self._page(5))
+
+    def test_oldest_first(self):
+        rule = db_stuck.Stuck(self.conf)
+        rows = _stuck_rows(self.admin, rule, limit=3,
+                           sort_keys=['created_at', 'id'],
+                           sort_dirs=['asc', 'asc'])
+        self.assertEqual([b.id for b in self.newest_first[::-1][:3]],
+                         [row.id for row in rows])
+
+    def test_a_status_filter_narrows(self):
+        self.assertEqual(
+            [b.id for b in self.newest_first if b.status == 'restoring'],
+            self._page(50, status='restoring'))
+        self.assertEqual([], self._page(50, status='available'))
+
+    def test_without_a_limit_every_stuck_backup(self):
+        rule = db_stuck.Stuck(self.conf)
+        rows = db_api.backup_get_all(
+            self.admin, filters=rule.filters({}), all_projects=True,
+            criteria=rule.criteria)
+        self.assertEqual({b.id for b in self.stuck},
+                         {row.id for row in rows})
+
+
+def _stuck_rows(context, rule, limit=None, marker=None, sort_keys=None,
+                sort_dirs=None, **filters):
+    return db_api.backup_get_all(
+        context, filters=rule.filters(filters), limit=limit, marker=marker,
+        sort_keys=sort_keys, sort_dirs=sort_dirs, all_projects=True,
+        criteria=rule.criteria)
 
 
 class TestTouch(base.TestCase):

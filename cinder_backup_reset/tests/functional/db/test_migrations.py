@@ -12,6 +12,9 @@ _OUR_TABLES = {'backups', 'backup_metadata', 'backup_status_history',
                'backup_verifications',
                migration.VERSION_TABLE}
 _LIST_INDEX = 'backups_deleted_project_id_created_at_id_idx'
+_STUCK_INDEX = 'backups_deleted_status_created_at_id_idx'
+#: the indexes our migrations add to a backups table of our own
+_OUR_INDEXES = {_LIST_INDEX, _STUCK_INDEX}
 #: Cinder 29's head revision (cinder/db/migrations/versions)
 _CINDER_REVISION = '9ab1b092a404'
 
@@ -52,9 +55,10 @@ class _MigrationsMixin:
         cinder = sa.MetaData()
         backups = models.Backup.__table__.to_metadata(cinder)
         models.BackupMetadata.__table__.to_metadata(cinder)
-        # NOTE: our models declare the list index; Cinder's table has not.
+        # NOTE: our models declare the list and stuck indexes; Cinder's
+        # table has neither.
         backups.indexes = {ix for ix in backups.indexes
-                           if ix.name != _LIST_INDEX}
+                           if ix.name not in _OUR_INDEXES}
         sa.Table('volumes', cinder,
                  sa.Column('id', sa.String(36), primary_key=True))
         cinder.create_all(self.engine)
@@ -83,20 +87,30 @@ class _MigrationsMixin:
         self.assertEqual([_CINDER_REVISION], self._legacy_revisions())
         self.assertEqual(migration.head_revision(),
                          migration.db_version(self.engine))
-        indexes = {ix['name'] for ix in
-                   sa.inspect(self.engine).get_indexes('backups')}
-        self.assertNotIn(_LIST_INDEX, indexes)
+        self.assertEqual(set(), _OUR_INDEXES & set(self._backups_indexes()))
         with self.engine.connect() as conn:
             self.assertEqual(['b1'], conn.execute(
                 sa.select(models.Backup.__table__.c.id)).scalars().all())
         migration.db_sync(self.engine)
         self.assertEqual([_CINDER_REVISION], self._legacy_revisions())
 
+    def _backups_indexes(self):
+        """{index name: its columns} of the backups table."""
+        return {ix['name']: ix['column_names'] for ix in
+                sa.inspect(self.engine).get_indexes('backups')}
+
     def test_our_own_backups_table_is_indexed(self):
         migration.db_sync(self.engine)
-        indexes = {ix['name'] for ix in
-                   sa.inspect(self.engine).get_indexes('backups')}
-        self.assertIn(_LIST_INDEX, indexes)
+        self.assertEqual(_OUR_INDEXES,
+                         _OUR_INDEXES & set(self._backups_indexes()))
+
+    def test_stuck_index_added_to_an_existing_database(self):
+        # NOTE: a database of the release before: its revision, its rows.
+        migration.db_sync(self.engine, revision='7d2e3f4a5b6c')
+        self.assertNotIn(_STUCK_INDEX, self._backups_indexes())
+        migration.db_sync(self.engine)
+        self.assertEqual(['deleted', 'status', 'created_at', 'id'],
+                         self._backups_indexes()[_STUCK_INDEX])
 
     def test_moves_our_revision_out_of_alembic_version(self):
         # NOTE: what a release before this one left: our schema at its

@@ -79,15 +79,18 @@ class _BackupsSchemaMixin:
                           if not col['nullable'])
         self.assertEqual(['id', 'volume_id'], not_null)
 
-    def test_indexes_are_cinders_plus_the_list_order(self):
-        # NOTE: Cinder's index, and ours for the list calls' order (see
-        # migration 6c1d2e3f4a5b): nothing else on Cinder's table.
+    def test_indexes_are_cinders_plus_the_list_and_stuck_orders(self):
+        # NOTE: Cinder's index, and ours for the list calls' order and
+        # the stuck report's (migrations 6c1d2e3f4a5b, 8e3f4a5b6c7d):
+        # nothing else on our own backups table.
         indexes = {ix['name']: ix['column_names']
                    for ix in self.inspector.get_indexes('backups')}
         self.assertEqual(
             {'backups_deleted_project_id_idx': ['deleted', 'project_id'],
              'backups_deleted_project_id_created_at_id_idx':
-                 ['deleted', 'project_id', 'created_at', 'id']},
+                 ['deleted', 'project_id', 'created_at', 'id'],
+             'backups_deleted_status_created_at_id_idx':
+                 ['deleted', 'status', 'created_at', 'id']},
             indexes)
 
     def test_orm_insert_gets_cinders_defaults(self):
