@@ -522,7 +522,8 @@ def backup_conditional_update_many(context, items):
     compare-and-swap with its own history row; an item whose status is
     not the expected one (or that is gone) changes nothing and is
     reported, and the others go on. Used by the bulk reset: one commit
-    for many resets instead of one each.
+    for many resets instead of one each (and, on MariaDB and PostgreSQL
+    without Cinder's ``volumes`` table, a few statements: _swap_locked).
 
     :returns: list, per item, of the history entry (dict) or the
         BackupStatusConflict / BackupNotFound raised for it.
@@ -537,7 +538,10 @@ def backup_conditional_update_many(context, items):
         deferred = ([] if conn.dialect.
                     insert_executemany_returning_sort_by_parameter_order
                     else None)
-        for item in items:
+        if (deferred is not None and conn.dialect.name != 'sqlite' and
+                not cinder_tables.has_volumes(conn)):
+            results = _swap_locked(conn, context, items, deferred)
+        for item in items[len(results):]:
             try:
                 results.append(_conditional_update(
                     conn, context, item['backup_id'],
@@ -558,6 +562,86 @@ def backup_conditional_update_many(context, items):
             for entry, history_id in zip(deferred, ids):
                 _history_added(entry, history_id)
     return results
+
+
+_LOCK_ROWS = sa.select(_BACKUPS.c.id, _BACKUPS.c.status).where(
+    _BACKUPS.c.id.in_(sa.bindparam('ids', expanding=True)),
+    _BACKUPS.c.deleted == sa.false()).with_for_update()
+
+
+def _swap_locked(conn, context, items, deferred):
+    """backup_conditional_update_many's compare-and-swaps, a few statements.
+
+    NOTE: a server round trip per backup was most of a bulk reset's time
+    on MariaDB and PostgreSQL. Here the items' rows are locked and read
+    in one statement; each item is compared with its own row (a row
+    that is gone or in another status is that item's BackupNotFound or
+    BackupStatusConflict, as with one statement each, and the others go
+    on), and the matching ones are swapped by one UPDATE per distinct
+    (expected status, values), which still compares each row's status.
+    Only where no reconciliation can change anything (no ``volumes``
+    table): each backup's reconciliation must see the others as they
+    were when its own swap ran, which one statement for many cannot
+    give. The rows stay locked until the commit, so the UPDATE matches
+    every row the read matched; if it does not, the batch fails (nothing
+    committed) and the caller retries it item by item.
+
+    :returns: the result per item, as backup_conditional_update_many;
+        the history entries are appended to ``deferred`` for the caller
+        to insert.
+    """
+    found = dict(conn.execute(
+        _LOCK_ROWS, {'ids': [item['backup_id'] for item in items]}).all())
+    now = timeutils.utcnow()
+    results, groups = [], {}
+    for item in items:
+        backup_id, expected = item['backup_id'], item['expected_status']
+        if backup_id not in found:
+            results.append(exception.BackupNotFound(backup_id=backup_id))
+        elif found[backup_id] != expected:
+            results.append(exception.BackupStatusConflict(
+                backup_id=backup_id, actual=found[backup_id],
+                expected=expected))
+        else:
+            values = _swap_values(item['values'], now)
+            groups.setdefault((expected, tuple(sorted(values.items()))),
+                              []).append(backup_id)
+            results.append(None)
+    for (expected, values), ids in groups.items():
+        swapped = conn.execute(
+            _BACKUPS.update().where(
+                _BACKUPS.c.id.in_(ids), _BACKUPS.c.status == expected,
+                _BACKUPS.c.deleted == sa.false()).values(dict(values)))
+        if swapped.rowcount != len(ids):
+            raise RuntimeError('%d of %d locked backups changed during a '
+                               'bulk reset' % (len(ids) - swapped.rowcount,
+                                               len(ids)))
+    return [_swapped(conn, context, item, deferred) if result is None
+            else result for item, result in zip(items, results)]
+
+
+def _swapped(conn, context, item, deferred):
+    """The history of an item _swap_locked has swapped."""
+    history = item.get('history')
+    if item.get('reconcile') is not None:
+        changes = item['reconcile'](conn)
+        if changes and history is not None:
+            history = dict(history, evidence=dict(
+                history.get('evidence') or {}, volumes=changes))
+    if history is None:
+        return None
+    entry = _history_entry(context, item['backup_id'], history)
+    deferred.append(entry)
+    return entry
+
+
+def _swap_values(values, now):
+    """The row's new values for a reset: fail_reason cut, updated_at."""
+    values = dict(values)
+    if 'fail_reason' in values:
+        values['fail_reason'] = _truncate(values['fail_reason'])
+    values['updated_at'] = now
+    return values
 
 
 @contextlib.contextmanager
@@ -587,10 +671,7 @@ _STATUS_OF_LOCKED = sa.select(_BACKUPS.c.status).where(
 
 def _conditional_update(conn, context, backup_id, expected_status, values,
                         history, reconcile=None, deferred=None):
-    values = dict(values)
-    if 'fail_reason' in values:
-        values['fail_reason'] = _truncate(values['fail_reason'])
-    values['updated_at'] = timeutils.utcnow()
+    values = _swap_values(values, timeutils.utcnow())
     if (history is not None and reconcile is None and
             conn.dialect.name == 'postgresql'):
         return _cas_with_history(conn, context, backup_id, expected_status,

@@ -6,6 +6,7 @@ import time
 from unittest import mock
 
 from oslo_utils import fixture as utils_fixture
+from oslo_utils import uuidutils
 import sqlalchemy as sa
 
 from cinder_backup_reset.db import api as db_api
@@ -139,6 +140,49 @@ class _CompareAndSwapMixin(base.WithBackup):
                          (backup.status, backup.fail_reason,
                           backup.updated_at))
         self.assertEqual('2026-11-25T12:00:00', entry['created_at'])
+
+
+    def _many(self):
+        """Four backups' items: two swaps, a conflict, a gone one."""
+        ids = [self.backup.id] + [db_api.backup_create(_ctxt(), {
+            'id': uuidutils.generate_uuid(), 'volume_id': 'v',
+            'project_id': 'p', 'status': 'error'}).id for _ in range(3)]
+        db_api.backup_conditional_update(_ctxt(), ids[1], 'error',
+                                         {'status': 'restoring'})
+        with self.engine.begin() as conn:
+            conn.execute(models.Backup.__table__.update().where(
+                models.Backup.__table__.c.id == ids[2]).values(deleted=True))
+        values = [{'status': 'available', 'fail_reason': None}] * 3 + [
+            {'status': 'available', 'fail_reason': 'long ' * 80}]
+        return ids, [{'backup_id': backup_id, 'expected_status': 'error',
+                      'values': value, 'history': _HISTORY}
+                     for backup_id, value in zip(ids, values)]
+
+    def test_many_each_its_own_compare_and_swap(self):
+        ids, items = self._many()
+        statements = self._statements()
+        results = db_api.backup_conditional_update_many(_ctxt(), items)
+        self.assertIsInstance(results[1], exception.BackupStatusConflict)
+        self.assertEqual('restoring', results[1].kwargs['actual'])
+        self.assertIsInstance(results[2], exception.BackupNotFound)
+        for swapped in (results[0], results[3]):
+            self.assertEqual('available', swapped['to_status'])
+            self.assertIsInstance(swapped['id'], int)
+        self.assertNotEqual(results[0]['id'], results[3]['id'])
+        with self.engine.connect() as conn:
+            rows = {row.id: row for row in conn.execute(
+                sa.select(models.Backup.__table__))}
+        self.assertEqual(['available', 'restoring', 'error', 'available'],
+                         [rows[i].status for i in ids])
+        self.assertIsNone(rows[ids[0]].fail_reason)
+        self.assertEqual(db_api.FAIL_REASON_MAX,
+                         len(rows[ids[3]].fail_reason))
+        self.assertEqual(2, self._count_history())
+        # NOTE: on MariaDB and PostgreSQL one locking read and one UPDATE
+        # per distinct set of values, whatever the number of backups;
+        # SQLite has no round trips to save: a statement per backup.
+        self.assertEqual(4 if self.engine.name == 'sqlite' else 2,
+                         statements.count('UPDATE'))
 
 
 class TestCompareAndSwapSQLite(_CompareAndSwapMixin,
