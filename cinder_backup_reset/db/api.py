@@ -523,7 +523,7 @@ def backup_conditional_update_many(context, items):
     not the expected one (or that is gone) changes nothing and is
     reported, and the others go on. Used by the bulk reset: one commit
     for many resets instead of one each (and, on MariaDB and PostgreSQL
-    without Cinder's ``volumes`` table, a few statements: _swap_locked).
+    when nothing is to be reconciled, a few statements: _swap_locked).
 
     :returns: list, per item, of the history entry (dict) or the
         BackupStatusConflict / BackupNotFound raised for it.
@@ -539,7 +539,8 @@ def backup_conditional_update_many(context, items):
                     insert_executemany_returning_sort_by_parameter_order
                     else None)
         if (deferred is not None and conn.dialect.name != 'sqlite' and
-                not cinder_tables.has_volumes(conn)):
+                (not cinder_tables.has_volumes(conn) or
+                 all(item.get('reconcile') is None for item in items))):
             results = _swap_locked(conn, context, items, deferred)
         for item in items[len(results):]:
             try:
@@ -580,11 +581,12 @@ def _swap_locked(conn, context, items, deferred):
     on), and the matching ones are swapped by one UPDATE per distinct
     (expected status, values), which still compares each row's status.
     Only where no reconciliation can change anything (no ``volumes``
-    table): each backup's reconciliation must see the others as they
-    were when its own swap ran, which one statement for many cannot
-    give. The rows stay locked until the commit, so the UPDATE matches
-    every row the read matched; if it does not, the batch fails (nothing
-    committed) and the caller retries it item by item.
+    table, or ``"reconcile": false``): each backup's reconciliation must
+    see the others as they were when its own swap ran, which one
+    statement for many cannot give. The rows stay locked until the
+    commit, so the UPDATE matches every row the read matched; if it does
+    not, the batch fails (nothing committed) and the caller retries it
+    item by item.
 
     :returns: the result per item, as backup_conditional_update_many;
         the history entries are appended to ``deferred`` for the caller
@@ -622,17 +624,22 @@ def _swap_locked(conn, context, items, deferred):
 
 def _swapped(conn, context, item, deferred):
     """The history of an item _swap_locked has swapped."""
-    history = item.get('history')
-    if item.get('reconcile') is not None:
-        changes = item['reconcile'](conn)
-        if changes and history is not None:
-            history = dict(history, evidence=dict(
-                history.get('evidence') or {}, volumes=changes))
+    history = _reconciled(conn, item.get('history'), item.get('reconcile'))
     if history is None:
         return None
     entry = _history_entry(context, item['backup_id'], history)
     deferred.append(entry)
     return entry
+
+
+def _reconciled(conn, history, reconcile):
+    """``history`` with what ``reconcile(conn)`` changed, if anything."""
+    if reconcile is not None:
+        changes = reconcile(conn)
+        if changes and history is not None:
+            history = dict(history, evidence=dict(
+                history.get('evidence') or {}, volumes=changes))
+    return history
 
 
 def _swap_values(values, now):
@@ -685,11 +692,7 @@ def _conditional_update(conn, context, backup_id, expected_status, values,
     # tests/functional/db/test_conditional_update.py).
     if result.rowcount != 1:
         _raise_conflict(conn, backup_id, expected_status)
-    if reconcile is not None:
-        changes = reconcile(conn)
-        if changes and history is not None:
-            history = dict(history, evidence=dict(
-                history.get('evidence') or {}, volumes=changes))
+    history = _reconciled(conn, history, reconcile)
     if history is None:
         return None
     entry = _history_entry(context, backup_id, history)

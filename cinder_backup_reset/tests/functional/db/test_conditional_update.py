@@ -141,7 +141,6 @@ class _CompareAndSwapMixin(base.WithBackup):
                           backup.updated_at))
         self.assertEqual('2026-11-25T12:00:00', entry['created_at'])
 
-
     def _many(self):
         """Four backups' items: two swaps, a conflict, a gone one."""
         ids = [self.backup.id] + [db_api.backup_create(_ctxt(), {
