@@ -29,6 +29,7 @@ import datetime
 import http.client
 import json
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -247,6 +248,7 @@ def main(argv=None):
     print('cinder-backup-reset stuck/bulk benchmark (%s run)' % (
         'quick' if args.quick else 'full'))
     print('machine: %s' % br.machine())
+    print('load average at start: %.2f %.2f %.2f' % os.getloadavg())
     state_path = tempfile.mkdtemp(prefix='cbr-bench-stuck-',
                                   dir=args.tmpdir)
     base_config = {
@@ -257,11 +259,16 @@ def main(argv=None):
                                    % state_path},
     }
     started = time.monotonic()
-    if 'report' in sections:
-        section_report(plan, args, state_path, base_config)
-    if 'bulk' in sections:
-        section_bulk(plan, args, state_path, base_config)
-    print('\ntotal time %.0f s' % (time.monotonic() - started))
+    try:
+        if 'report' in sections:
+            section_report(plan, args, state_path, base_config)
+        if 'bulk' in sections:
+            section_bulk(plan, args, state_path, base_config)
+    finally:
+        # NOTE: the SQLite databases (a million rows) and the log.
+        shutil.rmtree(state_path, ignore_errors=True)
+    print('\nload average at end: %.2f %.2f %.2f' % os.getloadavg())
+    print('total time %.0f s' % (time.monotonic() - started))
     return 0
 
 
