@@ -7,6 +7,7 @@ exists, ``backups`` and ``backup_metadata`` are Cinder's and our
 migrations leave them alone.
 """
 
+from alembic import op
 import sqlalchemy as sa
 
 #: tables only Cinder creates
@@ -16,3 +17,17 @@ CINDER_ONLY_TABLES = frozenset(('volumes', 'snapshots', 'services'))
 def present(bind):
     """True when ``bind``'s database holds Cinder's schema."""
     return bool(CINDER_ONLY_TABLES & set(sa.inspect(bind).get_table_names()))
+
+
+def index_own_backups(name, columns):
+    """Create index ``name`` on ``backups (columns)``, if the table is ours.
+
+    For a migration's upgrade(): nothing on Cinder's database (the table
+    is Cinder's, and we never alter it) nor where the index already is.
+    """
+    bind = op.get_bind()
+    if present(bind):
+        return
+    existing = {ix['name'] for ix in sa.inspect(bind).get_indexes('backups')}
+    if name not in existing:
+        op.create_index(name, 'backups', columns)

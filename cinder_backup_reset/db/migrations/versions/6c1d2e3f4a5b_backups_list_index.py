@@ -11,9 +11,6 @@ the project before returning a page, so a page's cost grew with the
 table; with this index it reads the page in order and stops at the limit.
 """
 
-from alembic import op
-import sqlalchemy as sa
-
 from cinder_backup_reset.db.migrations import cinder_schema
 
 revision = '6c1d2e3f4a5b'
@@ -25,12 +22,5 @@ INDEX = 'backups_deleted_project_id_created_at_id_idx'
 
 
 def upgrade():
-    # NOTE: only on a backups table our initial migration created: on
-    # Cinder's database the table is Cinder's, and we never alter it.
-    bind = op.get_bind()
-    if cinder_schema.present(bind):
-        return
-    existing = {ix['name'] for ix in sa.inspect(bind).get_indexes('backups')}
-    if INDEX not in existing:
-        op.create_index(INDEX, 'backups',
-                        ['deleted', 'project_id', 'created_at', 'id'])
+    cinder_schema.index_own_backups(
+        INDEX, ['deleted', 'project_id', 'created_at', 'id'])
