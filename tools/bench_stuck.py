@@ -38,6 +38,8 @@ import bench_reset as br  # noqa: I100 (tools/ is on sys.path)
 import sqlalchemy as sa
 import webob
 
+from cinder_backup_reset.db import cinder_tables
+
 PLANS = {
     'full': {'large_rows': 1000000, 'large_stuck_every': 100,
              'small_rows': 1000, 'small_stuck_every': 10,
@@ -138,6 +140,7 @@ def section_report(plan, args, state_path, base_config):
             table = sa.Table('backups', sa.MetaData(), autoload_with=conn)
             [index] = [ix for ix in table.indexes if ix.name == STUCK_INDEX]
             index.drop(conn)
+        cinder_tables.forget(large.engine)
         rounds, batch = plan['unindexed']
         samples = br.interleave({'large': on(large)}, rounds, batch,
                                 warmup=1)

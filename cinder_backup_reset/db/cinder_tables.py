@@ -75,19 +75,44 @@ def present(conn):
     :param conn: a SQLAlchemy Connection.
     :returns: frozenset of table names, found once per engine.
     """
+    return _reflected(conn)[0]
+
+
+def backups_index_leads(conn):
+    """The columns an index of ``backups`` starts with, after ``deleted``.
+
+    On Cinder's database ``backups`` has only Cinder's indexes unless its
+    operator added one (doc/source/admin/cinder-database.rst).
+
+    :param conn: a SQLAlchemy Connection.
+    :returns: frozenset of column names, found once per engine.
+    """
+    return _reflected(conn)[1]
+
+
+def _reflected(conn):
     engine = conn.engine
     with _FOUND_LOCK:
         found = _FOUND.get(engine)
     if found is None:
-        names = set(sa.inspect(conn).get_table_names())
-        found = frozenset(name for name in METADATA.tables if name in names)
+        inspector = sa.inspect(conn)
+        names = set(inspector.get_table_names())
+        leads = set()
+        if 'backups' in names:
+            for index in inspector.get_indexes('backups'):
+                columns = index['column_names']
+                if columns[:1] == ['deleted']:
+                    columns = columns[1:]
+                leads.update(columns[:1])
+        found = (frozenset(name for name in METADATA.tables
+                           if name in names), frozenset(leads))
         with _FOUND_LOCK:
             _FOUND[engine] = found
     return found
 
 
 def forget(engine):
-    """Reflect again on next use (tests that create the tables later)."""
+    """Reflect again on next use (tests that create tables or indexes)."""
     with _FOUND_LOCK:
         _FOUND.pop(engine, None)
 

@@ -363,6 +363,28 @@ class TestStuckPages(base.TestCase):
             self._page(50, status='restoring'))
         self.assertEqual([], self._page(50, status='available'))
 
+    def test_one_query_without_the_index(self):
+        # NOTE: as on Cinder's table: a page per status would read the
+        # whole table three times.
+        engine = db_api.get_engine()
+        with engine.begin() as conn:
+            conn.execute(sa.text(
+                'DROP INDEX backups_deleted_status_created_at_id_idx'))
+        ct.forget(engine)
+        self.addCleanup(ct.forget, engine)
+        seen = []
+
+        def record(conn, cursor, statement, *args):
+            seen.append(statement)
+
+        sa.event.listen(engine, 'before_cursor_execute', record)
+        self.addCleanup(sa.event.remove, engine, 'before_cursor_execute',
+                        record)
+        self.assertEqual([b.id for b in self.newest_first[:5]],
+                         self._page(5))
+        self.assertEqual([], [s for s in seen if 'UNION' in s])
+        self.assertTrue([s for s in seen if 'IN (' in s], seen)
+
     def test_without_a_limit_every_stuck_backup(self):
         rule = db_stuck.Stuck(self.conf)
         rows = db_api.backup_get_all(
