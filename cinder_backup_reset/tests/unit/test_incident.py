@@ -8,7 +8,6 @@ same paths on a database Cinder's own migrations built.
 
 import datetime
 
-import fixtures as test_fixtures
 from oslo_utils import timeutils
 import sqlalchemy as sa
 
@@ -91,20 +90,7 @@ class TestFailReasonIsEvidence(base.TestCase):
 
 
 class CinderTablesTestCase(base.TestCase):
-    """With Cinder's volumes, snapshots and services tables.
-
-    ``FILE_DATABASE``: an SQLite file instead of the in-memory database,
-    whose single shared connection cannot serve concurrent transactions
-    (the bulk reset writes from several threads, as in production).
-    """
-
-    FILE_DATABASE = False
-
-    def database_connection(self):
-        if not self.FILE_DATABASE:
-            return super().database_connection()
-        path = self.useFixture(test_fixtures.TempDir()).path
-        return 'sqlite:///%s/bulk.sqlite' % path
+    """With Cinder's volumes, snapshots and services tables."""
 
     def setUp(self):
         super().setUp()

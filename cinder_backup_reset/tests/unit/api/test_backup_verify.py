@@ -17,6 +17,9 @@ from cinder_backup_reset.tests import base
 
 class TestBackupVerifyAPI(base.TestCase):
 
+    # NOTE: the job runs in a thread while the test calls the API again.
+    FILE_DATABASE = True
+
     def setUp(self):
         super().setUp()
         self.router = router.APIRouter(self.conf)
