@@ -27,6 +27,7 @@ import sqlalchemy as sa
 from cinder_backup_reset.conf import database as conf_database
 from cinder_backup_reset.db import cinder_tables
 from cinder_backup_reset.db import models
+from cinder_backup_reset.db import postgresql
 from cinder_backup_reset.db import sqlite
 from cinder_backup_reset import exception
 
@@ -50,19 +51,25 @@ _PG_CONNECTION_LOST = re.compile(
     r'server closed the connection unexpectedly|no connection to the server|'
     r'terminating connection due to administrator command|'
     r'connection already closed|the database system is (?:starting up|'
-    r'shutting down|in recovery mode)', re.DOTALL)
+    r'shutting down|in recovery mode)|' + re.escape(postgresql.NO_ANSWER),
+    re.DOTALL)
 
 
-def configure(conf):
+def configure(conf, own_process=True):
     """Configure the engine facade from ``conf.database``.
 
     Once the facade has started (a transaction ran, or a test patched in its
     own engine) the configuration is fixed for the process.
 
+    :param own_process: False where the process is someone else's (the
+        paste filter inside cinder-api): process-wide driver settings
+        (db/postgresql.py) are then left as they are.
     :raises InvalidDatabaseConnection: ``[database] connection`` is not a
         URL SQLAlchemy can use (see check_connection).
     """
     check_connection(conf.database.connection)
+    if own_process:
+        postgresql.install(conf)
     try:
         # NOTE: thread_checkin adds a time.sleep(0) to every connection
         # check-in so that eventlet green threads get a turn. We serve with

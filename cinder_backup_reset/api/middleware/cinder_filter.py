@@ -280,7 +280,9 @@ def filter_factory(global_conf, **local_conf):
     """
     try:
         conf = load_conf(local_conf.get('config_file'))
-        db_api.configure(conf)
+        # NOTE: cinder-api's process is Cinder's: no process-wide
+        # driver settings (the PostgreSQL read timeout, db/postgresql.py).
+        db_api.configure(conf, own_process=False)
         policy.use_conf(conf)
         router = api_router.APIRouter(conf)
     except exception.FilterConfigInvalid as exc:
