@@ -7,7 +7,6 @@ simply not found.
 """
 
 import contextlib
-import datetime
 import functools
 import re
 import warnings
@@ -29,6 +28,7 @@ from cinder_backup_reset.db import cinder_tables
 from cinder_backup_reset.db import models
 from cinder_backup_reset.db import sqlite
 from cinder_backup_reset import exception
+from cinder_backup_reset import utils
 
 LOG = logging.getLogger(__name__)
 main_context_manager = enginefacade.transaction_context()
@@ -452,7 +452,8 @@ def backup_conditional_update(context, backup_id, expected_status, values,
     evidence lists them under ``volumes``. An exception from it rolls the
     whole reset back.
 
-    Returns the history entry as history_to_dict shows it (or None).
+    Returns the history entry (or None): a dict with the keys of
+    api/views/history.py entry(), ``created_at`` in ISO 8601.
 
     :raises DatabaseCommitInDoubt: the connection was lost while the
         transaction committed, so it may or may not have been applied.
@@ -675,7 +676,7 @@ def _history_params(entry):
 
 def _history_added(entry, history_id):
     entry['id'] = history_id
-    entry['created_at'] = _iso(entry['created_at'])
+    entry['created_at'] = utils.isotime(entry['created_at'])
     return entry
 
 
@@ -692,29 +693,6 @@ def status_history_get(context, backup_id, limit=None):
     return query.all()
 
 
-def history_to_dict(entry):
-    """The API/notification view of one history row."""
-    return {
-        'id': entry.id,
-        'backup_id': entry.backup_id,
-        'user_id': entry.user_id,
-        'project_id': entry.project_id,
-        'request_id': entry.request_id,
-        'from_status': entry.from_status,
-        'to_status': entry.to_status,
-        'reason': entry.reason,
-        'verified': entry.verified,
-        'evidence': jsonutils.loads(entry.evidence or '{}'),
-        'created_at': _iso(entry.created_at),
-    }
-
-
-def _iso(value):
-    if isinstance(value, datetime.datetime):
-        return value.replace(tzinfo=None).isoformat()
-    return value
-
-
 _VERIFICATIONS = models.BackupVerification.__table__
 #: statuses of a verification job that has not ended
 VERIFICATION_PENDING = ('queued', 'running')
@@ -722,7 +700,7 @@ VERIFICATION_PENDING = ('queued', 'running')
 
 @_translate_connection_errors
 def verification_create(context, values):
-    """Insert a verification job; returns it as verification_to_dict shows.
+    """Insert a verification job; returns the row written (attributes).
 
     ``values`` has backup_id, level, status and runner; the id, the
     caller's identity, bytes_done (0) and created_at are filled in.
@@ -739,7 +717,7 @@ def verification_create(context, values):
     with sqlite.write_lock(get_engine()):
         with main_context_manager.writer.connection.using(context) as conn:
             conn.execute(_VERIFICATIONS.insert(), row)
-    return verification_to_dict(_Plain(row))
+    return _Plain(row)
 
 
 class _Plain:
@@ -850,28 +828,3 @@ def verification_get_all(context, backup_id, limit=None):
     if limit:
         statement = statement.limit(limit)
     return context.connection.execute(statement).all()
-
-
-def verification_to_dict(row):
-    """The API view of a verification job.
-
-    Keys: id, backup_id, level, status, progress ({bytes_done,
-    bytes_total}, bytes), reason, evidence (a dict), runner, created_at,
-    updated_at (ISO 8601).
-    """
-    evidence = row.evidence
-    if isinstance(evidence, str):
-        evidence = jsonutils.loads(evidence)
-    return {
-        'id': row.id,
-        'backup_id': row.backup_id,
-        'level': row.level,
-        'status': row.status,
-        'progress': {'bytes_done': row.bytes_done or 0,
-                     'bytes_total': row.bytes_total},
-        'reason': row.reason,
-        'evidence': evidence or {},
-        'runner': row.runner,
-        'created_at': _iso(row.created_at),
-        'updated_at': _iso(row.updated_at),
-    }

@@ -54,9 +54,9 @@ def recover_verifications(conf=cfg.CONF):
     starts even when the database is down (it answers 503 until it is
     back), and then the jobs stay as they are.
     """
-    from cinder_backup_reset.api.contrib import backup_verify
+    from cinder_backup_reset.verification import jobs
     try:
-        backup_verify.get_runner(conf).recover(
+        jobs.get_runner(conf).recover(
             connection=conf.database.connection,
             parameters=conf.database.connection_parameters)
     except sa_exc.SQLAlchemyError as exc:

@@ -8,6 +8,7 @@ from cinder_backup_reset.api import extensions
 from cinder_backup_reset.api.schemas import backup_actions as schemas
 from cinder_backup_reset.api.v3 import backups
 from cinder_backup_reset.api import validation
+from cinder_backup_reset.api.views import history as history_view
 from cinder_backup_reset.api import wsgi
 from cinder_backup_reset.db import api as db_api
 from cinder_backup_reset import force_delete
@@ -80,8 +81,7 @@ class StatusHistoryController(wsgi.Controller):
                     target={'project_id': backup.project_id,
                             'user_id': backup.user_id})
         entries = db_api.status_history_get(context, backup.id)
-        return {'status_history': [db_api.history_to_dict(e)
-                                   for e in entries]}
+        return history_view.index(entries)
 
 
 class BackupReset(extensions.ExtensionDescriptor):

@@ -19,26 +19,6 @@ from cinder_backup_reset import manager
 from cinder_backup_reset.policies import verifications as policies
 from cinder_backup_reset.verification import jobs
 
-#: one runner per process: its pool bounds the jobs this process runs
-_RUNNERS = {}
-
-
-def get_runner(conf=cfg.CONF):
-    """The JobRunner of this process for ``conf`` (verify_via=local)."""
-    runner = _RUNNERS.get(id(conf))
-    if runner is None:
-        runner = _RUNNERS[id(conf)] = jobs.JobRunner(conf)
-    return runner
-
-
-def stop_runners(timeout=None):
-    """Interrupt this process's jobs (they end ``unavailable``); wait.
-
-    For a worker that exits: its jobs could never end otherwise.
-    """
-    for runner in list(_RUNNERS.values()):
-        runner.stop(timeout=timeout)
-
 
 def _target(backup):
     return {'project_id': backup.project_id, 'user_id': backup.user_id}
@@ -64,7 +44,7 @@ class BackupVerifyController(wsgi.Controller):
             job = self.manager.agent.start_verification(context, backup,
                                                         level)
         else:
-            job = get_runner(self.conf).start(context, backup, level)
+            job = jobs.get_runner(self.conf).start(context, backup, level)
         return {'verification': job}
 
 
@@ -81,13 +61,12 @@ class VerificationsController(wsgi.Controller):
         """The jobs of a backup, newest first."""
         backup = self._backup(req, parent_id)
         rows = db_api.verification_get_all(req.context, backup.id)
-        return {'verifications': [db_api.verification_to_dict(r)
-                                  for r in rows]}
+        return {'verifications': [jobs.as_dict(r) for r in rows]}
 
     def show(self, req, parent_id, id):
         """One job of a backup."""
         backup = self._backup(req, parent_id)
-        return {'verification': db_api.verification_to_dict(
+        return {'verification': jobs.as_dict(
             db_api.verification_get(req.context, backup.id, id))}
 
 
