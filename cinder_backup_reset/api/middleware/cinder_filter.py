@@ -40,7 +40,7 @@ from cinder_backup_reset.api import router as api_router
 from cinder_backup_reset.api import wsgi
 from cinder_backup_reset import conf as service_conf
 from cinder_backup_reset import context
-from cinder_backup_reset.db import api as db_api
+from cinder_backup_reset.db import engine as db_engine
 from cinder_backup_reset import exception
 from cinder_backup_reset import policy
 
@@ -98,7 +98,7 @@ def load_conf(config_file):
         conf([], project=PROJECT, default_config_files=[config_file],
              default_config_dirs=[])
         _read_every_option(conf)
-        db_api.check_connection(conf.database.connection)
+        db_engine.check_connection(conf.database.connection)
     except (cfg.Error, ValueError,
             exception.CinderBackupResetException) as exc:
         raise exception.FilterConfigInvalid(
@@ -280,7 +280,7 @@ def filter_factory(global_conf, **local_conf):
     """
     try:
         conf = load_conf(local_conf.get('config_file'))
-        db_api.configure(conf)
+        db_engine.configure(conf)
         policy.use_conf(conf)
         router = api_router.APIRouter(conf)
     except exception.FilterConfigInvalid as exc:
