@@ -10,10 +10,10 @@ the agent of the backup's host takes and runs them (no agent answering:
 from oslo_config import cfg
 
 from cinder_backup_reset.api import extensions
+from cinder_backup_reset.api import resource
 from cinder_backup_reset.api.schemas import backup_actions as schemas
 from cinder_backup_reset.api.v3 import backups
 from cinder_backup_reset.api import validation
-from cinder_backup_reset.api import wsgi
 from cinder_backup_reset.db import api as db_api
 from cinder_backup_reset import manager
 from cinder_backup_reset.policies import verifications as policies
@@ -24,15 +24,15 @@ def _target(backup):
     return {'project_id': backup.project_id, 'user_id': backup.user_id}
 
 
-class BackupVerifyController(wsgi.Controller):
+class BackupVerifyController(resource.Controller):
     """``POST backups/{id}/action {"backup-verify": {"level": ...}}``."""
 
     def __init__(self, conf=cfg.CONF, reset_manager=None):
         self.conf = conf
         self.manager = reset_manager or manager.BackupResetManager(conf)
 
-    @wsgi.response(202)
-    @wsgi.action('backup-verify')
+    @resource.response(202)
+    @resource.action('backup-verify')
     @validation.schema(schemas.backup_verify)
     def verify(self, req, id, body):
         """Start a job; 202 with ``{"verification": {...}}``."""
@@ -48,7 +48,7 @@ class BackupVerifyController(wsgi.Controller):
         return {'verification': job}
 
 
-class VerificationsController(wsgi.Controller):
+class VerificationsController(resource.Controller):
     """``GET backups/{id}/verifications[/{vid}]``, newest first."""
 
     def _backup(self, req, parent_id):

@@ -36,8 +36,8 @@ from oslo_serialization import jsonutils
 import webob
 
 from cinder_backup_reset.api import fault
+from cinder_backup_reset.api import resource
 from cinder_backup_reset.api import router as api_router
-from cinder_backup_reset.api import wsgi
 from cinder_backup_reset import conf as service_conf
 from cinder_backup_reset import context
 from cinder_backup_reset.db import engine as db_engine
@@ -233,7 +233,7 @@ class BackupResetFilter:
                 401, 'Authentication required: no authenticated caller '
                      'reached the backup_reset filter.')
             return resp(environ, start_response)
-        environ[wsgi.CONTEXT_KEY] = context_from_cinder(cinder_context)
+        environ[resource.CONTEXT_KEY] = context_from_cinder(cinder_context)
         return self.router(environ, start_response)
 
 
@@ -255,7 +255,7 @@ def peek_action(environ):
     same bytes.
     """
     req = webob.Request(environ)
-    if (req.content_type or '').lower() not in wsgi.JSON_TYPES:
+    if (req.content_type or '').lower() not in resource.JSON_TYPES:
         return None
     length = req.content_length
     if length is None or length > MAX_PEEK_BYTES:

@@ -7,8 +7,8 @@ refused on every one of them (403), with nothing written.
 
 import webob
 
+from cinder_backup_reset.api import resource
 from cinder_backup_reset.api import router
-from cinder_backup_reset.api import wsgi
 from cinder_backup_reset import context
 from cinder_backup_reset.db import api as db_api
 from cinder_backup_reset.tests import base
@@ -88,7 +88,7 @@ class TestEveryRouteIsProtected(base.TestCase):
         elif action:
             req.content_type = 'application/json'
             req.json_body = body or {action: {'status': 'error'}}
-        req.environ[wsgi.CONTEXT_KEY] = context.RequestContext(
+        req.environ[resource.CONTEXT_KEY] = context.RequestContext(
             user_id='u', project_id='p1', roles=roles, overwrite=False)
         return req.get_response(self.router)
 

@@ -6,8 +6,8 @@ import fixtures
 import sqlalchemy
 import webob
 
+from cinder_backup_reset.api import resource
 from cinder_backup_reset.api import router
-from cinder_backup_reset.api import wsgi
 from cinder_backup_reset.backup.drivers import fake
 from cinder_backup_reset import context
 from cinder_backup_reset.db import api as db_api
@@ -30,7 +30,7 @@ class TestBackupVerifyAPI(base.TestCase):
         if body is not None:
             req.content_type = 'application/json'
             req.json_body = body
-        req.environ[wsgi.CONTEXT_KEY] = context.RequestContext(
+        req.environ[resource.CONTEXT_KEY] = context.RequestContext(
             user_id='u', project_id='p1', roles=list(roles), overwrite=False)
         return req.get_response(self.router)
 

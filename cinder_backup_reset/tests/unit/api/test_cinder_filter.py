@@ -17,8 +17,8 @@ import webob
 import webob.dec
 
 from cinder_backup_reset.api.middleware import cinder_filter
+from cinder_backup_reset.api import resource
 from cinder_backup_reset.api import router as api_router
-from cinder_backup_reset.api import wsgi
 from cinder_backup_reset.backup.drivers import fake
 from cinder_backup_reset.db import api as db_api
 from cinder_backup_reset import exception
@@ -427,7 +427,7 @@ class TestOwnedRequests(FilterTestCase):
                 req.body = jsonutils.dump_as_bytes(body)
                 req.content_type = 'application/json'
             req.environ['openstack.request_id'] = REQUEST_ID
-            req.environ[wsgi.CONTEXT_KEY] = (
+            req.environ[resource.CONTEXT_KEY] = (
                 cinder_filter.context_from_cinder(cinder_context()))
             theirs = req.get_response(standalone)
             self.assertEqual(
