@@ -17,9 +17,9 @@ import time
 from oslo_config import cfg
 from oslo_utils import uuidutils
 
+from cinder_backup_reset.backup.chunked import format as fmt
+from cinder_backup_reset.backup.chunked import restore as chunked_restore
 from cinder_backup_reset.backup.drivers import posix
-from cinder_backup_reset.backup import posix_format as fmt
-from cinder_backup_reset.backup import posix_restore
 from cinder_backup_reset.backup import posix_writer
 from cinder_backup_reset import context as ctx_mod
 from cinder_backup_reset.db import api as db_api
@@ -221,10 +221,10 @@ def restore(args):
         return _error('Backup %s was written by %s, not a posix/NFS backup.'
                       % (backup.id, backup.service))
     try:
-        base_layers = [(drv.container_path(parent), parent.service_metadata)
+        base_layers = [(fmt.container_name(parent), parent.service_metadata)
                        for parent, _ev, _e, _i
                        in reversed(drv.chain(ctx, backup))]
-        container = drv.container_path(backup)
+        store = drv.store_for(backup)
     except (exception.BackupVerifyFailed,
             exception.BackupBackendUnavailable) as exc:
         return _error('Cannot restore backup %s (its status is unchanged): '
@@ -240,13 +240,14 @@ def restore(args):
     try:
         fd = os.open(args.volume_file, os.O_WRONLY | os.O_CREAT, 0o600)
         try:
-            done = posix_restore.restore_backup(
-                container, backup.service_metadata, backup.id, fd,
+            done = chunked_restore.restore_backup(
+                store, fmt.container_name(backup), backup.service_metadata,
+                backup.id, fd,
                 progress=heartbeat, base_layers=base_layers,
                 should_continue=heartbeat.should_continue)
         finally:
             os.close(fd)
-    except posix_restore.RestoreCancelled:
+    except chunked_restore.RestoreCancelled:
         bar.close()
         return _restore_cancelled(ctx, backup.id)
     except exception.BackupVerifyFailed as exc:
