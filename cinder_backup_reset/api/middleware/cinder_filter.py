@@ -150,8 +150,9 @@ def context_from_cinder(cinder_context):
         **values)
 
 
-#: the ``POST backups/{id}/action`` keys the filter may answer
-OWNED_ACTIONS = ('backup-reset_status', 'backup-verify', 'os-reset_status')
+#: the router's ``POST backups/{id}/action`` keys the filter leaves to
+#: Cinder: its backup service deletes with whatever driver wrote the backup
+CINDER_KEEPS = ('os-force_delete',)
 
 
 class BackupResetFilter:
@@ -161,12 +162,11 @@ class BackupResetFilter:
         self.application = application
         self.conf = conf
         self.router = router or api_router.APIRouter(conf)
-        # NOTE: only the actions PRODUCT.md gives the filter; Cinder keeps
-        # the rest even where the standalone router serves them too
-        # (os-force_delete: Cinder's backup service deletes with whatever
-        # driver wrote the backup).
-        actions = set(self.router.resources['backups'].actions) & set(
-            OWNED_ACTIONS)
+        # NOTE: every action the router serves on a backup, so that a new
+        # one needs no entry here, except those PRODUCT.md leaves to Cinder
+        # where the standalone router serves them too (CINDER_KEEPS).
+        actions = set(self.router.resources['backups'].actions) - set(
+            CINDER_KEEPS)
         if not conf.cinder_filter.handle_os_reset_status:
             actions.discard('os-reset_status')
         #: action keys of ``POST backups/{id}/action`` served here

@@ -230,6 +230,24 @@ class TestPassThrough(FilterTestCase):
         self.assertEqual('kept', call['headers']['X-Custom'])
         self.assertEqual(str(len(body)), call['headers']['Content-Length'])
 
+    def test_a_new_backup_action_is_ours_without_a_filter_entry(self):
+        class Example(resource.Controller):
+            @resource.action('backup-example')
+            def example(self, req, id, body):
+                return {'example': id}
+
+        conf = self.app.conf
+        routes = api_router.APIRouter(conf)
+        routes.resources['backups'].register_actions(Example())
+        app = cinder_filter.BackupResetFilter(self.cinder, conf,
+                                              router=routes)
+        self.assertIn('backup-example', app.actions)
+        self.assertNotIn('os-force_delete', app.actions)
+        path = '/%s/backups/%s/action' % (PROJECT, self.backup.id)
+        resp = self.request(app, path, 'POST', {'backup-example': {}})
+        self.assertEqual({'example': self.backup.id}, resp.json)
+        self.assertEqual([], self.cinder.calls)
+
     def test_create_and_restore_requests(self):
         for path, body in (
                 ('/%s/backups' % PROJECT,
