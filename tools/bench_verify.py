@@ -72,7 +72,8 @@ def write_backup(root, volume, file_size):
     return types.SimpleNamespace(
         id=backup_id, volume_id=volume_id, container=container,
         service_metadata=prefix, size=-(-result.size_bytes // 1024 ** 3),
-        object_count=result.object_count, parent_id=None)
+        object_count=result.object_count, parent_id=None,
+        service=posix.POSIX_SERVICE)
 
 
 def _objects(root, backup):

@@ -99,8 +99,9 @@ class PosixStore(chunked_store.ObjectStore):
         """The absolute path of the root, a container or an object."""
         if container is None:
             return self.root
-        path = os.path.join(self.root, container)
-        return path if name is None else os.path.join(path, name)
+        if name is None:
+            return os.path.join(self.root, container)
+        return os.path.join(self.root, container, name)
 
     def container_exists(self, container):
         # NOTE: os.path.isdir would hide an EIO: only "not there" is False.
