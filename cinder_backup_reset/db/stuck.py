@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from cinder_backup_reset.db import api as db_api
 from cinder_backup_reset.db import cinder_tables
 from cinder_backup_reset.db import models
+from cinder_backup_reset.objects import fields
 
 _B = models.Backup
 
@@ -66,7 +67,7 @@ class Stuck:
                 _B.host.isnot(None),
                 ~cinder_tables.service_up_clause(_B.host,
                                                  self.down_cutoff)))
-        return [_B.status.in_(cinder_tables.STUCK_STATUSES),
+        return [_B.status.in_(fields.BackupStatus.IN_PROGRESS),
                 sa.or_(*conditions)]
 
     def describe(self, context, backups):

@@ -11,6 +11,7 @@ import datetime
 from oslo_utils import timeutils
 import sqlalchemy as sa
 
+from cinder_backup_reset.api.views import history as history_view
 from cinder_backup_reset.backup.drivers import fake
 from cinder_backup_reset import bulk
 from cinder_backup_reset.db import api as db_api
@@ -33,7 +34,7 @@ class TestFailReasonIsEvidence(base.TestCase):
         self.mgr = manager.BackupResetManager(self.conf)
 
     def _history(self, backup_id):
-        return [db_api.history_to_dict(e)
+        return [history_view.entry(e)
                 for e in db_api.status_history_get(self.admin, backup_id)]
 
     def test_error_without_reason_keeps_cinders_reason(self):
@@ -123,7 +124,7 @@ class TestReconcile(CinderTablesTestCase):
                   'from_status': 'backing-up', 'to_status': 'in-use',
                   'applied': True, 'reason': None}
         self.assertEqual([change], outcome.volumes)
-        history = db_api.history_to_dict(
+        history = history_view.entry(
             db_api.status_history_get(self.admin, backup.id)[0])
         self.assertEqual([change], history['evidence']['volumes'])
 

@@ -15,6 +15,7 @@ from psycopg2 import extensions
 
 from cinder_backup_reset import conf as conf_module
 from cinder_backup_reset.db import api as db_api
+from cinder_backup_reset.db import engine as db_engine
 from cinder_backup_reset.db import postgresql
 from cinder_backup_reset.tests import base
 
@@ -72,9 +73,9 @@ class TestInstall(base.TestCase):
         # stays the test's SQLite (the facade is patched by the base).
         install = self.useFixture(fixtures.MockPatchObject(
             postgresql, 'install')).mock
-        db_api.configure(self.conf, own_process=False)
+        db_engine.configure(self.conf, own_process=False)
         install.assert_not_called()
-        db_api.configure(self.conf)
+        db_engine.configure(self.conf)
         install.assert_called_once_with(self.conf)
 
 
