@@ -482,31 +482,22 @@ def using_engine(engine):
 
 # -------------------------------------------------------------------- HTTP
 
-class Server:
-    """``tools/bench_bare_app.py`` (the API or the bare app) on loopback."""
+class Served:
+    """A server process on loopback, in its own session; ``port`` is set.
 
-    def __init__(self, app, base_config, state_path, workers, extra_env=None):
+    ``argv`` is a callable given the port; the server's output goes to
+    ``<state_path>/<name>.log``.
+    """
+
+    def __init__(self, name, argv, state_path, workers=1, env=None):
         self.port = free_port()
-        self.name = '%s-%dw' % (app, workers)
+        self.name = name
         self.workers = workers
-        config = {k: dict(v) for k, v in base_config.items()}
-        config['DEFAULT'].update({
-            'osapi_volume_listen': '127.0.0.1',
-            'osapi_volume_listen_port': self.port,
-            'osapi_volume_workers': workers,
-            'graceful_shutdown_timeout': 5})
-        config['DEFAULT'].pop('log_file', None)
-        self.config_file = os.path.join(state_path, self.name + '.conf')
-        write_config(self.config_file, config)
         self.log_path = os.path.join(state_path, self.name + '.log')
-        env = child_env()
-        env['CBR_BENCH_APP'] = app
-        env.update(extra_env or {})
         self._log = open(self.log_path, 'wb')
         self.process = subprocess.Popen(
-            [sys.executable, os.path.join(REPO, 'tools', 'bench_bare_app.py'),
-             '--config-file', self.config_file],
-            cwd=REPO, env=env, stdout=self._log, stderr=subprocess.STDOUT,
+            argv(self.port), cwd=REPO, env=env or child_env(),
+            stdout=self._log, stderr=subprocess.STDOUT,
             start_new_session=True)
 
     def wait(self, timeout=60):
@@ -553,6 +544,32 @@ class Server:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(15)
         self._log.close()
+
+
+class Server(Served):
+    """``tools/bench_bare_app.py`` (the API or the bare app) on loopback."""
+
+    def __init__(self, app, base_config, state_path, workers, extra_env=None):
+        name = '%s-%dw' % (app, workers)
+        self.config_file = os.path.join(state_path, name + '.conf')
+
+        def argv(port):
+            config = {k: dict(v) for k, v in base_config.items()}
+            config['DEFAULT'].update({
+                'osapi_volume_listen': '127.0.0.1',
+                'osapi_volume_listen_port': port,
+                'osapi_volume_workers': workers,
+                'graceful_shutdown_timeout': 5})
+            config['DEFAULT'].pop('log_file', None)
+            write_config(self.config_file, config)
+            return [sys.executable,
+                    os.path.join(REPO, 'tools', 'bench_bare_app.py'),
+                    '--config-file', self.config_file]
+
+        env = child_env()
+        env['CBR_BENCH_APP'] = app
+        env.update(extra_env or {})
+        super().__init__(name, argv, state_path, workers, env)
 
 
 def reset_connection(port, backup_id, status='available'):
@@ -851,6 +868,21 @@ def profile(inproc, backup_id, n, sort):
 
 # --------------------------------------------------------------------- main
 
+def vs_cinder(args):
+    """tools/bench_vs_cinder.py in a state directory of its own."""
+    import bench_vs_cinder
+    print('cinder-backup-reset reset benchmark against Cinder')
+    print('machine: %s' % machine())
+    state_path = tempfile.mkdtemp(prefix='cbr-vs-cinder-', dir=args.tmpdir)
+    try:
+        return bench_vs_cinder.main(args, state_path)
+    finally:
+        if args.keep:
+            print('state kept in %s' % state_path)
+        else:
+            shutil.rmtree(state_path, ignore_errors=True)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--db', choices=('sqlite', 'mysql', 'postgresql'),
@@ -874,7 +906,27 @@ def main(argv=None):
     parser.add_argument('--threads', type=int, metavar='N',
                         help='[DEFAULT] wsgi_default_pool_size of the HTTP '
                              "servers (default: the service's)")
+    vs = parser.add_argument_group(
+        'against Cinder', 'our HTTP reset and real Cinder\'s os-reset_status '
+        'on one SQLite file (tools/bench_vs_cinder.py)')
+    vs.add_argument('--vs-cinder', action='store_true',
+                    help='run only this comparison')
+    vs.add_argument('--rounds', type=int, default=20,
+                    help='batches per side (default: 20)')
+    vs.add_argument('--batch', type=int, default=50,
+                    help='resets per batch (default: 50)')
+    vs.add_argument('--target', action='append',
+                    choices=('error', 'available'),
+                    help='reset to this status (repeatable; default: both)')
+    vs.add_argument('--cinder-python', metavar='PATH',
+                    help='a Python with cinder installed (default: '
+                         '.tox/interop/bin/python)')
+    vs.add_argument('--cinder-transport', default='fake://',
+                    help="Cinder's oslo.messaging transport_url (default: "
+                         'fake://, in-process)')
     args = parser.parse_args(argv)
+    if args.vs_cinder:
+        return vs_cinder(args)
     plan = PLANS['quick' if args.quick else 'full']
     sections = set(args.only or ('inproc', 'http', 'scale'))
     driver = 'posix' if posix_available() else 'fake'
