@@ -7,19 +7,28 @@ interleaved), never absolute pass/fail times: the machine is shared.
 1. in-process: a reset through the full paste pipeline (noauth,
    webob.Request.blank) versus the spec's SQL alternative, one
    ``UPDATE backups SET status=...`` transaction through SQLAlchemy on
-   the same database (goal: ratio <= 3);
+   the same database (for context: its goal, <= 3, is retired);
 2. over HTTP: sequential keep-alive resets against the real server versus
-   a bare webob app served by the same gunicorn set-up (goal: <= 2.5), and
-   requests per second of 1 and 2 workers with several clients (goal:
-   2 workers >= 1.7 x 1 worker), with the CPU the load generator, the
-   server and everything else used meanwhile. Both use the cheap
-   single-process client of tools/bench_loadgen.py;
+   a bare webob app served by the same gunicorn set-up (for context: its
+   goal, <= 2.5, is retired), and requests per second of 1 and 2
+   workers with several clients (goal: 2 workers >= 1.7 x 1 worker), with
+   the CPU the load generator, the server and everything else used
+   meanwhile. Both use the cheap single-process client of
+   tools/bench_loadgen.py;
 3. scale: reset latency and ``backups/detail?limit=N`` with 1,000,000
-   backup rows versus 1,000 (goals: <= 1.2 and <= 1.5).
+   backup rows versus 1,000 (goals: <= 1.2 and <= 1.5);
+4. ``--vs-cinder`` (run alone): our HTTP reset against real Cinder's own
+   ``os-reset_status``, its API and backup manager in one process, on one
+   SQLite file (goal: our median <= 0.15 x Cinder's, the reset applied in
+   the database; tools/bench_vs_cinder.py). Issue 18 measures the service
+   against what users compare it with, Cinder's own reset, and retired
+   the goals of 1 and 2 (a raw UPDATE and a bare app).
 
 Usage::
 
     python tools/bench_reset.py [--db sqlite|mysql|postgresql] [--quick]
+    python tools/bench_reset.py --vs-cinder [--rounds 20 --batch 50]
+        [--cinder-python .tox/interop/bin/python] [--cinder-transport URL]
     python tools/bench_reset.py --profile 300   # cProfile the reset path
 
 The posix driver verifies a real small backup written by
@@ -122,12 +131,17 @@ def show(label, samples, unit='ms', scale=1000.0):
     return med
 
 
-def ratio(label, num, den, goal, higher_is_better=False):
+def ratio(label, num, den, goal, higher_is_better=False, retired=False):
+    """Print num / den against ``goal``; a ``retired`` goal is context."""
     value = num / den
+    sign = '>=' if higher_is_better else '<='
+    if retired:
+        print('  => %-41s %6.2f   (context; the goal %s %.2f is retired)' % (
+            label, value, sign, goal))
+        return value
     ok = value >= goal if higher_is_better else value <= goal
     print('  => %-41s %6.2f   (goal %s %.2f: %s)' % (
-        label, value, '>=' if higher_is_better else '<=', goal,
-        'met' if ok else 'NOT met'))
+        label, value, sign, goal, 'met' if ok else 'NOT met'))
     return value
 
 
@@ -690,7 +704,7 @@ def section_inproc(plan, inproc, db, backup_id, sql_id):
     sql_engine.dispose()
     api = show('reset through the API (per request)', samples['api'])
     sql = show('UPDATE backups SET status (per txn)', samples['sql'])
-    ratio('API / SQL', api, sql, 3.0)
+    ratio('API / SQL', api, sql, 3.0, retired=True)
     return toggle.status
 
 
@@ -731,17 +745,15 @@ def section_http(plan, base_config, state_path, driver, ids, statuses,
         statuses[seq_id] = api.label
         a = show('sequential keep-alive reset, API', samples['api'])
         b = show('sequential keep-alive POST, bare app', samples['bare'])
-        ratio('API / bare', a, b, 2.5)
+        ratio('API / bare', a, b, 2.5, retired=True)
         if sql_engine is not None:
             s = show('UPDATE backups SET status (per txn)', samples['sql'])
             floor = (b + s) / b
             # NOTE: any reset that commits durably costs at least an HTTP
             # exchange plus the SQL alternative's transaction; below
             # this figure no implementation can go.
-            print('  => %-41s %6.2f   (%s)' % (
-                'floor: (bare + SQL txn) / bare', floor,
-                'the goal is below it: unreachable' if floor > 2.5 else
-                'the goal is above it'))
+            print('  => %-41s %6.2f' % ('floor: (bare + SQL txn) / bare',
+                                        floor))
 
         clients = {i: statuses[i] for i in ids[1:1 + CLIENTS]}
         rounds, duration = plan['tput']
