@@ -79,9 +79,16 @@ free_port = srv.free_port
 write_config = srv.write_config
 
 PROJECT = 'bench'
-ADMIN_HEADERS = {'X-Auth-Token': 'admin:%s' % PROJECT,
-                 'Content-Type': 'application/json',
-                 'Accept': 'application/json'}
+
+
+def admin_headers(project):
+    """An admin's JSON request headers under noauth, for ``project``."""
+    return {'X-Auth-Token': 'admin:%s' % project,
+            'Content-Type': 'application/json',
+            'Accept': 'application/json'}
+
+
+ADMIN_HEADERS = admin_headers(PROJECT)
 POSIX_MODULE = 'cinder_backup_reset.backup.drivers.posix'
 FAKE_SERVICE = 'cinder_backup_reset.backup.drivers.fake.FakeBackupDriver'
 DETAIL_LIMIT = 50

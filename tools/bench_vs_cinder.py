@@ -43,9 +43,7 @@ import bench_reset as bench
 
 #: Cinder's API routes only hexadecimal project ids (project_id_regex)
 PROJECT = 'b3ac4f0e5e2d4c0e9a3f1b2c3d4e5f60'
-HEADERS = {'X-Auth-Token': 'admin:%s' % PROJECT,
-           'Content-Type': 'application/json',
-           'Accept': 'application/json'}
+HEADERS = bench.admin_headers(PROJECT)
 #: the cinder-backup service of Cinder's server, and the one that died
 #: leaving the backups stuck (Cinder's API picks a running one)
 CINDER_HOST = 'bench-backup'
