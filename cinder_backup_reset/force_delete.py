@@ -18,9 +18,11 @@ from cinder_backup_reset.db import cinder_tables
 from cinder_backup_reset.db import models
 from cinder_backup_reset import exception
 from cinder_backup_reset import notifier
+from cinder_backup_reset.objects import fields
 
 LOG = logging.getLogger(__name__)
-DELETING = 'deleting'
+DELETING = fields.BackupStatus.DELETING
+DELETED = fields.BackupStatus.DELETED
 _BACKUPS = models.Backup.__table__
 
 
@@ -73,15 +75,15 @@ def force_delete(reset_manager, context, backup, reason=None):
     evidence = dict(evidence, previous_fail_reason=backup.fail_reason)
     history = db_api.backup_conditional_update(
         context, backup.id, DELETING,
-        {'status': 'deleted', 'deleted': True, 'deleted_at': now},
-        history={'from_status': seen, 'to_status': 'deleted',
+        {'status': DELETED, 'deleted': True, 'deleted_at': now},
+        history={'from_status': seen, 'to_status': DELETED,
                  'reason': reason or 'force-deleted',
                  'verified': 'skipped', 'evidence': evidence},
         reconcile=_after)
     LOG.info('Backup %(id)s force-deleted from %(from)s by user %(user)s.',
              {'id': backup.id, 'from': seen, 'user': context.user_id})
     notifier.notify_backup_usage(context, backup, 'delete.end',
-                                 conf=reset_manager.conf, status='deleted')
+                                 conf=reset_manager.conf, status=DELETED)
     return history
 
 

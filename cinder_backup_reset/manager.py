@@ -29,20 +29,16 @@ import threading
 from oslo_config import cfg
 from oslo_log import log as logging
 
-from cinder_backup_reset.api.schemas import backup_actions
 from cinder_backup_reset.backup import driver as backup_driver
 from cinder_backup_reset.db import api as db_api
 from cinder_backup_reset.db import cinder_tables
 from cinder_backup_reset.db import models
 from cinder_backup_reset import exception
 from cinder_backup_reset import notifier
+from cinder_backup_reset.objects import fields
 
 LOG = logging.getLogger(__name__)
 CONF = cfg.CONF
-
-AVAILABLE = 'available'
-ERROR = 'error'
-RESTORING = 'restoring'
 
 #: values of ``verified`` in outcomes and history rows
 PASSED, FAILED, SKIPPED = 'passed', 'failed', 'skipped'
@@ -186,16 +182,17 @@ class BackupResetManager:
             (no backup service recorded, or another driver's backup).
         """
         status = status.lower()
-        if status not in backup_actions.RESET_TARGETS:
+        targets = fields.BackupStatus.RESET_TARGETS
+        if status not in targets:
             raise exception.InvalidParameterValue(
                 err='Backup status: %s is invalid, valid statuses are: %s.'
-                    % (status, ', '.join(backup_actions.RESET_TARGETS)))
+                    % (status, ', '.join(targets)))
         seen = backup.status
         if expected_status is not None and expected_status != seen:
             raise exception.BackupStatusNotExpected(
                 backup_id=backup.id, actual=seen, expected=expected_status)
 
-        if status == AVAILABLE and seen != RESTORING:
+        if self.needs_verification(backup, status):
             return self._reset_verified(context, backup, seen, reason,
                                         dry_run, reconcile)
         return self._apply(context, backup, seen,
@@ -205,7 +202,8 @@ class BackupResetManager:
     @staticmethod
     def needs_verification(backup, status):
         """Whether a reset of ``backup`` to ``status`` verifies first."""
-        return status.lower() == AVAILABLE and backup.status != RESTORING
+        return (status.lower() == fields.BackupStatus.AVAILABLE and
+                backup.status != fields.BackupStatus.RESTORING)
 
     def reset_many(self, context, backups, status, reason=None,
                    reconcile=True):
@@ -274,7 +272,8 @@ class BackupResetManager:
             verification = {'level': result.level,
                             'evidence': result.evidence}
             return self._apply(context, backup, seen,
-                               {'status': AVAILABLE, 'fail_reason': None},
+                               {'status': fields.BackupStatus.AVAILABLE,
+                                'fail_reason': None},
                                reason, PASSED, verification, dry_run,
                                reconcile)
 
@@ -282,7 +281,7 @@ class BackupResetManager:
                         'reason': failure}
         outcome = self._apply(
             context, backup, seen,
-            {'status': ERROR, 'fail_reason': failure},
+            {'status': fields.BackupStatus.ERROR, 'fail_reason': failure},
             _failed_reason(failure, reason), FAILED, verification, dry_run,
             reconcile)
         if dry_run:
@@ -342,7 +341,7 @@ class BackupResetManager:
 def _direct_values(context, backup, status, reason):
     """The row's new values for a reset that needs no verification."""
     values = {'status': status}
-    if status == AVAILABLE:
+    if status == fields.BackupStatus.AVAILABLE:
         values['fail_reason'] = None
     elif reason:
         values['fail_reason'] = reason

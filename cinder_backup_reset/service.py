@@ -10,7 +10,7 @@ from sqlalchemy import exc as sa_exc
 
 from cinder_backup_reset import conf as service_conf
 from cinder_backup_reset.conf import opts
-from cinder_backup_reset.db import api as db_api
+from cinder_backup_reset.db import engine as db_engine
 from cinder_backup_reset.db import migration
 from cinder_backup_reset.db import sqlite as db_sqlite
 from cinder_backup_reset import exception
@@ -96,7 +96,7 @@ def find_paste_config(conf=cfg.CONF):
 def ensure_state_path(conf=cfg.CONF):
     """Create the directory of an SQLite database file if it is missing.
 
-    Call it after db_api.configure(), which refuses a connection that is
+    Call it after db_engine.configure(), which refuses a connection that is
     not a usable URL.
 
     :raises DatabaseUnusable: it cannot be created.
@@ -110,7 +110,7 @@ def ensure_state_path(conf=cfg.CONF):
         except OSError as exc:
             raise exception.DatabaseUnusable(problem=(
                 'cannot create the directory of the SQLite database '
-                '%s: %s' % (db_api.safe_url(connection), exc))) from exc
+                '%s: %s' % (db_engine.safe_url(connection), exc))) from exc
 
 
 def database_problem(exc, conf=cfg.CONF):
@@ -120,7 +120,7 @@ def database_problem(exc, conf=cfg.CONF):
     opening, reaching or migrating the database of ``[database]
     connection``.
     """
-    url = db_api.safe_url(conf.database.connection)
+    url = db_engine.safe_url(conf.database.connection)
     inner = getattr(exc, 'inner_exception', None) or exc
     # NOTE: the driver's own words (SQLAlchemy's text adds the class name
     # and a link on another line).
@@ -166,7 +166,7 @@ def init_database(conf=cfg.CONF):
     newcomer can start the service straight away; a server database is
     migrated by the operator with ``cinder-backup-reset-manage db sync``.
     """
-    db_api.configure(conf)
+    db_engine.configure(conf)
     ensure_state_path(conf)
     if (conf.database.connection or '').startswith('sqlite'):
         try:

@@ -48,8 +48,7 @@ def main(argv=None):
         _fake_verified()
         return api.main(argv)
     service.parse_args(argv)
-    # NOTE: the same worker settings as api.main gives the API.
-    api.configure_worker(cfg.CONF)
+    # NOTE: the same gunicorn settings as api.main gives the API.
     api.APIServer(application, api.gunicorn_options(cfg.CONF)).run()
 
 

@@ -7,8 +7,8 @@ Times, in interleaved batches on a throwaway database, the SQL
 alternative's transaction (one ``UPDATE backups SET status``) with and
 without a ``SELECT 1`` before the UPDATE, and the same with the backup's
 whole row read instead (what a reset reads). The differences are what a
-statement the reset could avoid would cost it; docs/performance.rst uses
-them to rank what to remove.
+statement the reset could avoid would cost it;
+doc/source/admin/performance.rst uses them to rank what to remove.
 """
 
 import os

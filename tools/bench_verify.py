@@ -27,9 +27,9 @@ import zlib
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
     __file__))))
 
+from cinder_backup_reset.backup.chunked import codec as codecs  # noqa: E402
+from cinder_backup_reset.backup.chunked import format as fmt  # noqa: E402
 from cinder_backup_reset.backup.drivers import posix  # noqa: E402
-from cinder_backup_reset.backup import posix_codec  # noqa: E402
-from cinder_backup_reset.backup import posix_format as fmt  # noqa: E402
 from cinder_backup_reset.backup import posix_writer  # noqa: E402
 
 MiB = 1024 * 1024
@@ -72,7 +72,8 @@ def write_backup(root, volume, file_size):
     return types.SimpleNamespace(
         id=backup_id, volume_id=volume_id, container=container,
         service_metadata=prefix, size=-(-result.size_bytes // 1024 ** 3),
-        object_count=result.object_count, parent_id=None)
+        object_count=result.object_count, parent_id=None,
+        service=posix.POSIX_SERVICE)
 
 
 def _objects(root, backup):
@@ -113,7 +114,7 @@ def single_core_streaming(root, backup):
     started = time.perf_counter()
     for path, info in _objects(root, backup):
         codec = 'zlib' if info['compression'] != 'none' else 'none'
-        decompressor = posix_codec.Decompressor(codec, 128 * BLOCK)
+        decompressor = codecs.Decompressor(codec, 128 * BLOCK)
         md5 = hashlib.md5(usedforsecurity=False)
 
         def consume(pieces):

@@ -10,7 +10,7 @@ than silently serving less than the operator configured.
 
 from oslo_log import log as logging
 
-from cinder_backup_reset.api import wsgi
+from cinder_backup_reset.api import resource
 from cinder_backup_reset import exception
 from cinder_backup_reset import plugins
 
@@ -124,7 +124,7 @@ class ExtensionManager:
             yield from ext.get_collection_actions()
 
 
-class ExtensionsController(wsgi.Controller):
+class ExtensionsController(resource.Controller):
     """``GET /extensions`` and ``GET /extensions/{id}``."""
 
     def __init__(self, ext_mgr):

@@ -6,8 +6,8 @@ import routes.middleware
 
 from cinder_backup_reset.api import extensions
 from cinder_backup_reset.api import fault
+from cinder_backup_reset.api import resource
 from cinder_backup_reset.api.v3 import backups
-from cinder_backup_reset.api import wsgi
 
 # NOTE: Cinder serves every route with and without the project id; unlike
 # Cinder, the project id may be any string (keystone ids are not always
@@ -22,9 +22,9 @@ class APIRouter:
         self.mapper = routes.Mapper()
         self.ext_mgr = extensions.ExtensionManager(conf)
         self.resources = {
-            'backups': wsgi.Resource(backups.BackupsController(conf),
-                                     'backups'),
-            'extensions': wsgi.Resource(
+            'backups': resource.Resource(backups.BackupsController(conf),
+                                         'backups'),
+            'extensions': resource.Resource(
                 extensions.ExtensionsController(self.ext_mgr), 'extensions'),
         }
         for ext in self.ext_mgr.get_controller_extensions():
@@ -42,10 +42,10 @@ class APIRouter:
         """paste.app_factory."""
         return cls(cfg.CONF)
 
-    def _connect(self, path, resource, action, method):
+    def _connect(self, path, collection, action, method):
         for prefix in PREFIXES:
             self.mapper.connect(prefix + path,
-                                controller=self.resources[resource],
+                                controller=self.resources[collection],
                                 action=action,
                                 conditions={'method': [method]})
 
@@ -60,7 +60,7 @@ class APIRouter:
 
     def _connect_sub_resource(self, res_ext):
         name = '%s:%s' % (res_ext.parent, res_ext.path)
-        self.resources[name] = wsgi.Resource(res_ext.controller, name)
+        self.resources[name] = resource.Resource(res_ext.controller, name)
         self._connect('/%s/{parent_id}/%s' % (res_ext.parent, res_ext.path),
                       name, 'index', 'GET')
         if getattr(res_ext.controller, 'show', None) is not None:
@@ -73,7 +73,7 @@ class APIRouter:
         if name in self.resources:
             self.resources[name].register_actions(coll_action.controller)
             return
-        self.resources[name] = wsgi.Resource(coll_action.controller, name)
+        self.resources[name] = resource.Resource(coll_action.controller, name)
         self._connect('/%s/action' % coll_action.collection, name, 'action',
                       'POST')
 
@@ -86,8 +86,8 @@ class APIRouter:
     def _dispatch(self, environ, start_response):
         match = environ['wsgiorg.routing_args'][1]
         if not match:
-            return self._no_match(wsgi.Request(environ))(environ,
-                                                         start_response)
+            return self._no_match(resource.Request(environ))(
+                environ, start_response)
         return match['controller'](environ, start_response)
 
     def _no_match(self, req):

@@ -4,8 +4,8 @@ import functools
 
 import jsonschema
 
-from cinder_backup_reset.api.schemas import backup_actions
 from cinder_backup_reset import exception
+from cinder_backup_reset.objects import fields
 
 _FORMATS = jsonschema.FormatChecker()
 
@@ -16,14 +16,14 @@ def _backup_status(value):
     # "type" keyword's business.
     if not isinstance(value, str):
         return True
-    return value.lower() in backup_actions.RESET_TARGETS
+    return value.lower() in fields.BackupStatus.RESET_TARGETS
 
 
 def _message(error):
     if (error.validator == 'format' and
             error.validator_value == 'backup_status'):
         return ('Backup status: %s is invalid, valid statuses are: %s.' % (
-            error.instance, ', '.join(backup_actions.RESET_TARGETS)))
+            error.instance, ', '.join(fields.BackupStatus.RESET_TARGETS)))
     path = list(error.path)
     if not path:
         return error.message

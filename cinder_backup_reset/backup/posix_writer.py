@@ -4,15 +4,15 @@ The source is read ``PIECE_SIZE`` bytes at a time and each piece is
 hashed (md5 of the object, sha256 of every block) and compressed before
 the next is read, so memory does not grow with ``backup_file_size``.
 The metadata records each object's stored size in ``extra_metadata``
-(see posix_format).
+(see chunked/format.py).
 """
 
 import dataclasses
 import hashlib
 import os
 
-from cinder_backup_reset.backup import posix_codec
-from cinder_backup_reset.backup import posix_format as fmt
+from cinder_backup_reset.backup.chunked import codec as chunk_codec
+from cinder_backup_reset.backup.chunked import format as fmt
 from cinder_backup_reset import exception
 
 #: NOTE: 8 MiB pieces amortise the per-call cost of zlib and hashlib while
@@ -116,7 +116,7 @@ class _ObjectWriter:
 
     def add(self, data, expected_length):
         if self.comp is None:
-            self.comp = posix_codec.compressor(self.codec, expected_length)
+            self.comp = chunk_codec.compressor(self.codec, expected_length)
         self.md5.update(data)
         view = memoryview(data)
         for start in range(0, len(data), self.block_size):

@@ -38,8 +38,10 @@ from cliff import show
 from cinder_backup_reset import client as client_lib
 from cinder_backup_reset.client import exceptions
 from cinder_backup_reset.client import output
+from cinder_backup_reset.objects import fields
 
-STATES = ('available', 'error')
+# NOTE: objects.fields imports nothing, so the client may share it.
+STATES = fields.BackupStatus.RESET_TARGETS
 
 SAFETY_RULES = """\
 safety rules (enforced by the server, admin only):

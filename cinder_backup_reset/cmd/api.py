@@ -110,8 +110,8 @@ def _post_fork(server, worker):
 def _worker_exit(server, worker):
     # NOTE: a worker that stops interrupts its verification jobs, which
     # then end "unavailable" instead of staying "running".
-    from cinder_backup_reset.api.contrib import backup_verify
-    backup_verify.stop_runners(timeout=CONF.graceful_shutdown_timeout)
+    from cinder_backup_reset.verification import jobs
+    jobs.stop_runners(timeout=CONF.graceful_shutdown_timeout)
 
 
 class APIServer(gunicorn_base.BaseApplication):

@@ -17,16 +17,18 @@ import time
 from oslo_config import cfg
 from oslo_utils import uuidutils
 
+from cinder_backup_reset.backup.chunked import format as fmt
+from cinder_backup_reset.backup.chunked import restore as chunked_restore
 from cinder_backup_reset.backup.drivers import posix
-from cinder_backup_reset.backup import posix_format as fmt
-from cinder_backup_reset.backup import posix_restore
 from cinder_backup_reset.backup import posix_writer
 from cinder_backup_reset import context as ctx_mod
 from cinder_backup_reset.db import api as db_api
 from cinder_backup_reset import exception
+from cinder_backup_reset.objects import fields
 from cinder_backup_reset import service
 
 CONF = cfg.CONF
+_BS = fields.BackupStatus
 GiB = 1024 ** 3
 
 
@@ -134,7 +136,7 @@ def create(args):
         'id': backup_id, 'volume_id': volume_id,
         'project_id': args.project_id, 'user_id': ctx.user_id,
         'host': socket.gethostname(), 'display_name': args.backup_name,
-        'status': 'creating', 'service': drv.name,
+        'status': _BS.CREATING, 'service': drv.name,
         'service_metadata': prefix, 'container': container,
         'size': math.ceil(size_bytes / GiB), 'object_count': 0,
         'created_at': now.replace(tzinfo=None),
@@ -142,8 +144,8 @@ def create(args):
         'data_timestamp': now.replace(tzinfo=None)})
     print('Backup %s: writing %d bytes to %s'
           % (backup_id, size_bytes, drv.container_path(backup)), flush=True)
-    bar = Progress('creating')
-    heartbeat = Heartbeat(ctx, backup_id, 'creating', bar)
+    bar = Progress(_BS.CREATING)
+    heartbeat = Heartbeat(ctx, backup_id, _BS.CREATING, bar)
     try:
         os.makedirs(drv.root, exist_ok=True)
         spec = posix_writer.BackupSpec(
@@ -165,7 +167,7 @@ def create(args):
                       % (backup_id, db_api.backup_get(ctx, backup_id).status))
     except (OSError, exception.InvalidBackup) as exc:
         bar.close()
-        _finish(ctx, backup_id, 'error', {'fail_reason': str(exc)})
+        _finish(ctx, backup_id, _BS.ERROR, {'fail_reason': str(exc)})
         return _error('Backup %s failed: %s' % (backup_id, exc))
     bar.close()
     if getattr(args, 'simulate_crash', False):
@@ -176,7 +178,7 @@ def create(args):
               'it available (--simulate-crash): it stays "creating".'
               % (backup_id, result.object_count))
         return 0
-    return _finish(ctx, backup_id, 'available', {
+    return _finish(ctx, backup_id, _BS.AVAILABLE, {
         'object_count': result.object_count,
         'size': math.ceil(result.size_bytes / GiB)}, result=result)
 
@@ -184,7 +186,8 @@ def create(args):
 def _finish(ctx, backup_id, status, values, result=None):
     values = dict(values, status=status)
     try:
-        db_api.backup_conditional_update(ctx, backup_id, 'creating', values)
+        db_api.backup_conditional_update(ctx, backup_id, _BS.CREATING,
+                                         values)
     except exception.BackupStatusConflict as exc:
         # NOTE: someone (an admin reset) changed the status while we
         # wrote; their decision stands, ours is dropped.
@@ -209,7 +212,7 @@ def restore(args):
     ctx, drv = _setup()
     try:
         backup = db_api.backup_get(ctx, args.backup)
-        if backup.status != 'available':
+        if backup.status != _BS.AVAILABLE:
             return _error('Cannot restore: backup %s is %s, not available.'
                           % (backup.id, backup.status))
     except exception.BackupNotFound as exc:
@@ -218,37 +221,38 @@ def restore(args):
         return _error('Backup %s was written by %s, not a posix/NFS backup.'
                       % (backup.id, backup.service))
     try:
-        base_layers = [(drv.container_path(parent), parent.service_metadata)
+        base_layers = [(fmt.container_name(parent), parent.service_metadata)
                        for parent, _ev, _e, _i
                        in reversed(drv.chain(ctx, backup))]
-        container = drv.container_path(backup)
+        store = drv.store_for(backup)
     except (exception.BackupVerifyFailed,
             exception.BackupBackendUnavailable) as exc:
         return _error('Cannot restore backup %s (its status is unchanged): '
                       '%s' % (backup.id, getattr(exc, 'reason', exc)))
     try:
-        db_api.backup_conditional_update(ctx, backup.id, 'available',
-                                         {'status': 'restoring'})
+        db_api.backup_conditional_update(ctx, backup.id, _BS.AVAILABLE,
+                                         {'status': _BS.RESTORING})
     except exception.BackupStatusConflict as exc:
         return _error('Cannot restore: %s' % exc)
-    bar = Progress('restoring')
-    heartbeat = Heartbeat(ctx, backup.id, 'restoring', bar)
-    outcome, values = 'available', {}
+    bar = Progress(_BS.RESTORING)
+    heartbeat = Heartbeat(ctx, backup.id, _BS.RESTORING, bar)
+    outcome, values = _BS.AVAILABLE, {}
     try:
         fd = os.open(args.volume_file, os.O_WRONLY | os.O_CREAT, 0o600)
         try:
-            done = posix_restore.restore_backup(
-                container, backup.service_metadata, backup.id, fd,
+            done = chunked_restore.restore_backup(
+                store, fmt.container_name(backup), backup.service_metadata,
+                backup.id, fd,
                 progress=heartbeat, base_layers=base_layers,
                 should_continue=heartbeat.should_continue)
         finally:
             os.close(fd)
-    except posix_restore.RestoreCancelled:
+    except chunked_restore.RestoreCancelled:
         bar.close()
         return _restore_cancelled(ctx, backup.id)
     except exception.BackupVerifyFailed as exc:
         bar.close()
-        outcome, values = 'error', {'fail_reason': exc.reason}
+        outcome, values = _BS.ERROR, {'fail_reason': exc.reason}
         message = 'Restore of %s failed: %s' % (backup.id, exc.reason)
     except OSError as exc:
         bar.close()
@@ -257,7 +261,7 @@ def restore(args):
         bar.close()
         message = None
     try:
-        db_api.backup_conditional_update(ctx, backup.id, 'restoring',
+        db_api.backup_conditional_update(ctx, backup.id, _BS.RESTORING,
                                          dict(values, status=outcome))
     except exception.BackupStatusConflict as exc:
         return _error('Backup %s: %s' % (backup.id, exc))
@@ -277,13 +281,13 @@ def _restore_cancelled(ctx, backup_id):
     row keeps the status and fail_reason the reset had set.
     """
     current = db_api.backup_get(ctx, backup_id)
-    if current.status != 'available':
+    if current.status != _BS.AVAILABLE:
         try:
             db_api.backup_conditional_update(
                 ctx, backup_id, current.status,
-                {'status': 'available', 'fail_reason': None},
+                {'status': _BS.AVAILABLE, 'fail_reason': None},
                 history={'from_status': current.status,
-                         'to_status': 'available',
+                         'to_status': _BS.AVAILABLE,
                          'reason': 'restore cancelled; the backup is '
                                    'available again, as Cinder does',
                          'evidence': {

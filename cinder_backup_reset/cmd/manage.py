@@ -9,7 +9,7 @@ from oslo_log import log as logging
 import sqlalchemy as sa
 
 from cinder_backup_reset.cmd import backup_commands
-from cinder_backup_reset.db import api as db_api
+from cinder_backup_reset.db import engine as db_engine
 from cinder_backup_reset.db import migration
 from cinder_backup_reset.db import sqlite
 from cinder_backup_reset import exception
@@ -39,7 +39,7 @@ class DbCommands:
 
     @staticmethod
     def sync(args):
-        db_api.configure(CONF)
+        db_engine.configure(CONF)
         service.ensure_state_path(CONF)
         migration.db_sync(revision=args.revision)
         print('Database is at revision %s.' % migration.db_version())
@@ -50,7 +50,7 @@ class DbCommands:
         # NOTE: the revision is the output (scripts read it); alembic's
         # "Context impl" chatter is not.
         logging.getLogger('alembic').logger.setLevel(logging.WARNING)
-        db_api.configure(CONF)
+        db_engine.configure(CONF)
         path = _missing_sqlite_file(CONF.database.connection)
         if path:
             # NOTE: asking SQLite would create an empty file (or fail on a

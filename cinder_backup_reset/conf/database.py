@@ -85,12 +85,36 @@ sqlite_opts = [
 ]
 
 
+#: seconds; as PyMySQL's read_timeout in DRIVER_TIMEOUTS.
+POSTGRESQL_READ_TIMEOUT_DEFAULT = 10
+
+postgresql_opts = [
+    cfg.IntOpt('postgresql_read_timeout',
+               default=POSTGRESQL_READ_TIMEOUT_DEFAULT,
+               min=0,
+               help='Seconds a query on PostgreSQL (psycopg2) may wait for '
+                    'the server without receiving anything before the '
+                    'connection is closed and the request answered 503; '
+                    'libpq itself has no such timeout, so a server that '
+                    'hangs on an open connection would hold requests for '
+                    'as long as it hangs. Applied in the processes of this '
+                    'service (API, agent, manage), not in the paste filter '
+                    'inside cinder-api: the setting is process-wide in '
+                    'psycopg2 and cinder-api\'s process is Cinder\'s. 0 '
+                    'waits without limit. A statement that legitimately '
+                    'runs longer without answering is cut off too, as '
+                    'with PyMySQL\'s read_timeout. Connecting is bounded '
+                    'by libpq\'s connect_timeout instead.'),
+]
+
+
 def register_opts(conf):
     db_options.set_defaults(conf, connection=SQLITE_DEFAULT)
     conf.set_default('max_retries', MAX_RETRIES_DEFAULT, group='database')
     conf.register_opts(sqlite_opts)
+    conf.register_opts(postgresql_opts, group='database')
 
 
 def list_opts():
     # NOTE: oslo.db's own namespace documents the rest of [database].
-    return {'DEFAULT': sqlite_opts}
+    return {'DEFAULT': sqlite_opts, 'database': postgresql_opts}

@@ -3,21 +3,16 @@
 Functions take a RequestContext (an enginefacade transaction context
 provider) first. Reads of a non-admin context are limited to its project,
 as Cinder's ``project_only`` queries are, so another project's backup is
-simply not found.
+simply not found. The engine they run on is set up in db/engine.py.
 """
 
 import contextlib
-import datetime
 import functools
 import re
-import warnings
 
 from oslo_db import api as oslo_db_api
 from oslo_db import exception as db_exc
-from oslo_db import options as db_options
-from oslo_db.sqlalchemy import enginefacade
 from oslo_db.sqlalchemy import utils as sqlalchemyutils
-from oslo_db import warning as db_warning
 from oslo_log import log as logging
 from oslo_serialization import jsonutils
 from oslo_utils import timeutils
@@ -27,13 +22,19 @@ from sqlalchemy import orm
 
 from cinder_backup_reset.conf import database as conf_database
 from cinder_backup_reset.db import cinder_tables
+from cinder_backup_reset.db import engine as db_engine
 from cinder_backup_reset.db import models
+from cinder_backup_reset.db import postgresql
 from cinder_backup_reset.db import sqlite
 from cinder_backup_reset import exception
+from cinder_backup_reset import utils
 
 LOG = logging.getLogger(__name__)
-main_context_manager = enginefacade.transaction_context()
-_LISTENING = []
+#: NOTE: set up in db/engine.py; the name stays here for the queries'
+#: decorators and their callers (db/stuck.py, tools, tests).
+main_context_manager = db_engine.main_context_manager
+get_engine = db_engine.get_engine
+dispose_engine = db_engine.dispose_engine
 
 #: NOTE: Cinder truncates fail_reason to its column size; so do we, rather
 #: than failing a reset on a long driver message.
@@ -51,87 +52,8 @@ _PG_CONNECTION_LOST = re.compile(
     r'server closed the connection unexpectedly|no connection to the server|'
     r'terminating connection due to administrator command|'
     r'connection already closed|the database system is (?:starting up|'
-    r'shutting down|in recovery mode)', re.DOTALL)
-
-
-def configure(conf):
-    """Configure the engine facade from ``conf.database``.
-
-    Once the facade has started (a transaction ran, or a test patched in its
-    own engine) the configuration is fixed for the process.
-
-    :raises InvalidDatabaseConnection: ``[database] connection`` is not a
-        URL SQLAlchemy can use (see check_connection).
-    """
-    check_connection(conf.database.connection)
-    try:
-        # NOTE: thread_checkin adds a time.sleep(0) to every connection
-        # check-in so that eventlet green threads get a turn. We serve with
-        # gunicorn's real threads (no eventlet): the sleep only hands the
-        # CPU away twice per reset, which costs milliseconds on a busy host.
-        main_context_manager.configure(thread_checkin=False,
-                                       **_db_conf(conf))
-    except enginefacade.AlreadyStartedError:
-        LOG.debug('Database already configured and started; keeping it.')
-    else:
-        sqlite.configure(conf)
-    if not _LISTENING:
-        main_context_manager.append_on_engine_create(tune_engine)
-        _LISTENING.append(True)
-
-
-def safe_url(connection):
-    """``connection`` with its password hidden, for messages and logs."""
-    try:
-        return sa.engine.make_url(connection).render_as_string(
-            hide_password=True)
-    except Exception:
-        # NOTE: unparsable, so its password cannot be found: show the
-        # scheme only.
-        scheme, sep, _rest = (connection or '').partition('://')
-        return scheme + sep + '...' if sep else '(not a URL)'
-
-
-def check_connection(connection):
-    """Parse ``connection`` and load its dialect and driver; no connecting.
-
-    NOTE: the engine is built on the first request, so a URL naming an
-    unknown database, an uninstalled driver or no URL at all used to be
-    found there and answered with a 500 on every request. An operator
-    needs to hear it at start-up instead, with the option's name.
-
-    :raises InvalidDatabaseConnection: with what is wrong.
-    """
-    if not connection:
-        raise exception.InvalidDatabaseConnection(
-            url='(empty)', reason='set it to a database URL, for example '
-                                  'mysql+pymysql://user:password@host/db')
-    try:
-        url = sa.engine.make_url(connection)
-        url.get_dialect().import_dbapi()
-    except sa.exc.NoSuchModuleError:
-        raise exception.InvalidDatabaseConnection(
-            url=safe_url(connection),
-            reason='SQLAlchemy knows no database or driver named %r' % (
-                connection.partition('://')[0]))
-    except sa.exc.ArgumentError as exc:
-        raise exception.InvalidDatabaseConnection(
-            url=safe_url(connection), reason=str(exc))
-    except ImportError as exc:
-        raise exception.InvalidDatabaseConnection(
-            url=safe_url(connection),
-            reason='its driver is not installed (%s)' % exc)
-
-
-def tune_engine(engine):
-    """What the service adds to each engine oslo.db creates.
-
-    The SQLite file's journal mode (db/sqlite.py), through SQLAlchemy's
-    public ``connect`` event. The engine facade runs this on every engine;
-    the test fixtures run it on theirs, so that tests use the engines the
-    service uses.
-    """
-    sqlite.tune(engine)
+    r'shutting down|in recovery mode)|' + re.escape(postgresql.NO_ANSWER),
+    re.DOTALL)
 
 
 @contextlib.contextmanager
@@ -165,63 +87,6 @@ def _translate_connection_errors(fn):
         with _connection_errors():
             return fn(*args, **kwargs)
     return wrapper
-
-
-def facade_options():
-    """The ``[database]`` option names oslo.db's engine facade accepts.
-
-    NOTE: asked of oslo.db itself, through its public interface: a new
-    transaction context's ``configure()`` warns NotSupportedWarning for a
-    key it does not accept, and oslo.db's own ``list_opts()`` names every
-    option it registers in ``[database]``. So an option oslo.db adds
-    reaches the facade without a change here, and one it retires is
-    dropped instead of warned about on every start.
-    """
-    names = set()
-    for _group, opts in db_options.list_opts():
-        for opt in opts:
-            probe = enginefacade.transaction_context()
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter('always')
-                probe.configure(**{opt.dest: opt.default})
-            if not any(issubclass(w.category, db_warning.NotSupportedWarning)
-                       for w in caught):
-                names.add(opt.dest)
-    return frozenset(names)
-
-
-def _db_conf(conf):
-    """``conf.database`` as keyword arguments of the facade's configure().
-
-    Every option the facade accepts, with the driver timeouts that bound
-    every wait on a database server added to ``connection_parameters``
-    (conf/database.py).
-    """
-    accepted = facade_options()
-    values = {key: value for key, value in conf.database.items()
-              if key in accepted}
-    # NOTE: timeouts that bound every wait on a database server.
-    values['connection_parameters'] = conf_database.connection_parameters(
-        values.get('connection'), values.get('connection_parameters'))
-    return values
-
-
-def get_engine():
-    """The writer engine (for migrations, benchmarks and tests)."""
-    return main_context_manager.writer.get_engine()
-
-
-def dispose_engine():
-    """Close pooled connections (after fork, or in tests).
-
-    NOTE: never *starts* the engine facade: starting it connects to the
-    database (retrying [database] max_retries times), and this runs in
-    gunicorn's post_fork hook, so a database that is down while a worker
-    boots would block the worker, then kill it and with it the whole API
-    ("Worker failed to boot"). A facade that never started has nothing to
-    dispose; the worker connects on its first request instead.
-    """
-    main_context_manager.dispose_pool()
 
 
 def _backup_query(context, session, read_deleted=False):
@@ -494,7 +359,8 @@ def backup_conditional_update(context, backup_id, expected_status, values,
     evidence lists them under ``volumes``. An exception from it rolls the
     whole reset back.
 
-    Returns the history entry as history_to_dict shows it (or None).
+    Returns the history entry (or None): a dict with the keys of
+    api/views/history.py entry(), ``created_at`` in ISO 8601.
 
     :raises DatabaseCommitInDoubt: the connection was lost while the
         transaction committed, so it may or may not have been applied.
@@ -801,7 +667,7 @@ def _history_params(entry):
 
 def _history_added(entry, history_id):
     entry['id'] = history_id
-    entry['created_at'] = _iso(entry['created_at'])
+    entry['created_at'] = utils.isotime(entry['created_at'])
     return entry
 
 
@@ -818,29 +684,6 @@ def status_history_get(context, backup_id, limit=None):
     return query.all()
 
 
-def history_to_dict(entry):
-    """The API/notification view of one history row."""
-    return {
-        'id': entry.id,
-        'backup_id': entry.backup_id,
-        'user_id': entry.user_id,
-        'project_id': entry.project_id,
-        'request_id': entry.request_id,
-        'from_status': entry.from_status,
-        'to_status': entry.to_status,
-        'reason': entry.reason,
-        'verified': entry.verified,
-        'evidence': jsonutils.loads(entry.evidence or '{}'),
-        'created_at': _iso(entry.created_at),
-    }
-
-
-def _iso(value):
-    if isinstance(value, datetime.datetime):
-        return value.replace(tzinfo=None).isoformat()
-    return value
-
-
 _VERIFICATIONS = models.BackupVerification.__table__
 #: statuses of a verification job that has not ended
 VERIFICATION_PENDING = ('queued', 'running')
@@ -848,7 +691,7 @@ VERIFICATION_PENDING = ('queued', 'running')
 
 @_translate_connection_errors
 def verification_create(context, values):
-    """Insert a verification job; returns it as verification_to_dict shows.
+    """Insert a verification job; returns the row written (attributes).
 
     ``values`` has backup_id, level, status and runner; the id, the
     caller's identity, bytes_done (0) and created_at are filled in.
@@ -865,7 +708,7 @@ def verification_create(context, values):
     with sqlite.write_lock(get_engine()):
         with main_context_manager.writer.connection.using(context) as conn:
             conn.execute(_VERIFICATIONS.insert(), row)
-    return verification_to_dict(_Plain(row))
+    return _Plain(row)
 
 
 class _Plain:
@@ -976,28 +819,3 @@ def verification_get_all(context, backup_id, limit=None):
     if limit:
         statement = statement.limit(limit)
     return context.connection.execute(statement).all()
-
-
-def verification_to_dict(row):
-    """The API view of a verification job.
-
-    Keys: id, backup_id, level, status, progress ({bytes_done,
-    bytes_total}, bytes), reason, evidence (a dict), runner, created_at,
-    updated_at (ISO 8601).
-    """
-    evidence = row.evidence
-    if isinstance(evidence, str):
-        evidence = jsonutils.loads(evidence)
-    return {
-        'id': row.id,
-        'backup_id': row.backup_id,
-        'level': row.level,
-        'status': row.status,
-        'progress': {'bytes_done': row.bytes_done or 0,
-                     'bytes_total': row.bytes_total},
-        'reason': row.reason,
-        'evidence': evidence or {},
-        'runner': row.runner,
-        'created_at': _iso(row.created_at),
-        'updated_at': _iso(row.updated_at),
-    }

@@ -23,6 +23,9 @@ import weakref
 from oslo_utils import timeutils
 import sqlalchemy as sa
 
+from cinder_backup_reset.objects import fields
+
+_BS = fields.BackupStatus
 METADATA = sa.MetaData()
 
 VOLUMES = sa.Table(
@@ -62,8 +65,6 @@ SERVICES = sa.Table(
 
 #: Cinder's binary of the backup service (``services.binary``)
 BACKUP_BINARY = 'cinder-backup'
-#: statuses of a backup whose job may be stuck
-STUCK_STATUSES = ('creating', 'restoring', 'deleting')
 
 _FOUND = weakref.WeakKeyDictionary()
 _FOUND_LOCK = threading.Lock()
@@ -203,7 +204,7 @@ def plan(conn, backups, backup):
     volume = _volume(conn, backup.volume_id)
     if volume is not None and volume.status == 'backing-up':
         busy = conn.execute(sa.select(_other_backups(
-            backups, backups.c.volume_id, backup.volume_id, 'creating',
+            backups, backups.c.volume_id, backup.volume_id, _BS.CREATING,
             backup.id))).scalar()
         changes.append(_change(
             'volume', 'source', volume.id, volume.status,
@@ -216,7 +217,7 @@ def plan(conn, backups, backup):
         if target is not None and target.status == 'restoring-backup':
             busy = conn.execute(sa.select(_other_backups(
                 backups, backups.c.restore_volume_id, restore_id,
-                'restoring', backup.id))).scalar()
+                _BS.RESTORING, backup.id))).scalar()
             changes.append(_change(
                 'volume', 'restore_target', target.id, target.status,
                 'error_restoring',
@@ -261,8 +262,8 @@ def reconcile(conn, backups, backup):
             table = VOLUMES
             column = (backups.c.volume_id if change['role'] == 'source'
                       else backups.c.restore_volume_id)
-            status = ('creating' if change['role'] == 'source'
-                      else 'restoring')
+            status = (_BS.CREATING if change['role'] == 'source'
+                      else _BS.RESTORING)
             extra = [~_other_backups(backups, column, change['id'], status,
                                      backup.id)]
         result = conn.execute(

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from cinder_backup_reset.db import api as db_api
 from cinder_backup_reset.db import cinder_tables
 from cinder_backup_reset.db import models
+from cinder_backup_reset.objects import fields
 
 _B = models.Backup
 
@@ -67,7 +68,7 @@ class Stuck:
         """
         wanted = filters.get('status')
         return dict(filters, status=[
-            status for status in cinder_tables.STUCK_STATUSES
+            status for status in fields.BackupStatus.IN_PROGRESS
             if wanted is None or status == wanted])
 
     def criteria(self, conn):

@@ -1,5 +1,6 @@
 """Base test case: configuration, policy and a migrated SQLite database."""
 
+import fixtures as test_fixtures
 from oslotest import base
 
 from cinder_backup_reset.backup.drivers import fake
@@ -12,7 +13,15 @@ FAKE_SERVICE = fake.FakeBackupDriver.name
 
 
 class TestCase(base.BaseTestCase):
-    """Every test gets fresh CONF, policy, DB and fake driver state."""
+    """Every test gets fresh CONF, policy, DB and fake driver state.
+
+    ``FILE_DATABASE``: an SQLite file instead of the in-memory database,
+    whose single shared connection cannot serve concurrent transactions
+    (a bulk reset or a verification job writes from other threads, as in
+    production).
+    """
+
+    FILE_DATABASE = False
 
     def setUp(self):
         super().setUp()
@@ -30,8 +39,11 @@ class TestCase(base.BaseTestCase):
             overwrite=False)
 
     def database_connection(self):
-        """The test's database: SQLite in memory unless overridden."""
-        return 'sqlite://'
+        """The test's database: SQLite in memory, or a file (see above)."""
+        if not self.FILE_DATABASE:
+            return 'sqlite://'
+        path = self.useFixture(test_fixtures.TempDir()).path
+        return 'sqlite:///%s/test.sqlite' % path
 
     def create_backup(self, status='creating', service=FAKE_SERVICE,
                       project_id='p1', **values):

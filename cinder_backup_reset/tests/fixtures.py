@@ -9,6 +9,7 @@ from oslo_policy import opts as policy_opts
 
 from cinder_backup_reset import conf as service_conf
 from cinder_backup_reset.db import api as db_api
+from cinder_backup_reset.db import engine as db_engine
 from cinder_backup_reset.db import migration
 from cinder_backup_reset import policy
 
@@ -82,7 +83,7 @@ class Database(fixtures.Fixture):
         if self.engine is None:
             self.engine = engines.create_engine(self.connection)
             self.addCleanup(self.engine.dispose)
-        db_api.tune_engine(self.engine)
+        db_engine.tune_engine(self.engine)
         # NOTE: oslo.db's public way for a test suite to point an engine
         # facade at its own engine.
         self.addCleanup(db_api.main_context_manager.patch_engine(self.engine))

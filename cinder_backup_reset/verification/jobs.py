@@ -15,9 +15,11 @@ import time
 
 from oslo_config import cfg
 from oslo_log import log as logging
+from oslo_serialization import jsonutils
 
 from cinder_backup_reset.db import api as db_api
 from cinder_backup_reset import exception
+from cinder_backup_reset import utils
 
 LOG = logging.getLogger(__name__)
 
@@ -26,6 +28,34 @@ PASSED, FAILED, UNAVAILABLE = 'passed', 'failed', 'unavailable'
 LEVELS = ('shallow', 'deep')
 #: seconds between two progress writes of a running job
 PROGRESS_INTERVAL = 1.0
+
+
+def as_dict(row):
+    """A verification job as the agent answers it and the API shows it.
+
+    NOTE: here, not in api/views: the agent (no API code) sends this
+    shape over RPC, and the API passes it on unchanged.
+
+    Keys: id, backup_id, level, status, progress ({bytes_done,
+    bytes_total}, bytes), reason, evidence (a dict), runner, created_at,
+    updated_at (ISO 8601).
+    """
+    evidence = row.evidence
+    if isinstance(evidence, str):
+        evidence = jsonutils.loads(evidence)
+    return {
+        'id': row.id,
+        'backup_id': row.backup_id,
+        'level': row.level,
+        'status': row.status,
+        'progress': {'bytes_done': row.bytes_done or 0,
+                     'bytes_total': row.bytes_total},
+        'reason': row.reason,
+        'evidence': evidence or {},
+        'runner': row.runner,
+        'created_at': utils.isotime(row.created_at),
+        'updated_at': utils.isotime(row.updated_at),
+    }
 
 
 class Interrupted(Exception):
@@ -111,9 +141,9 @@ class JobRunner:
         if self.stopping.is_set():
             raise exception.ServiceUnavailable(
                 reason='this service is stopping')
-        job = db_api.verification_create(context, {
+        job = as_dict(db_api.verification_create(context, {
             'backup_id': backup.id, 'level': level, 'status': QUEUED,
-            'runner': self.host})
+            'runner': self.host}))
         future = self._executor().submit(self._run, context, backup, job)
         with self._lock:
             self._pending[job['id']] = future
@@ -239,3 +269,24 @@ class _Progress:
             # NOTE: progress is a courtesy; the verification goes on.
             LOG.warning('Could not record the progress of verification '
                         'job %s.', self.job_id, exc_info=True)
+
+
+#: one runner per process: its pool bounds the jobs this process runs
+_RUNNERS = {}
+
+
+def get_runner(conf=cfg.CONF):
+    """The JobRunner of this process for ``conf`` (verify_via=local)."""
+    runner = _RUNNERS.get(id(conf))
+    if runner is None:
+        runner = _RUNNERS[id(conf)] = JobRunner(conf)
+    return runner
+
+
+def stop_runners(timeout=None):
+    """Interrupt this process's jobs (they end ``unavailable``); wait.
+
+    For a worker that exits: its jobs could never end otherwise.
+    """
+    for runner in list(_RUNNERS.values()):
+        runner.stop(timeout=timeout)

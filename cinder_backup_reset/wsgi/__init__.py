@@ -9,7 +9,7 @@ from paste import deploy
 from sqlalchemy import exc as sa_exc
 
 from cinder_backup_reset.backup import driver as backup_driver
-from cinder_backup_reset.db import api as db_api
+from cinder_backup_reset.db import engine as db_engine
 from cinder_backup_reset import exception
 from cinder_backup_reset import policy
 from cinder_backup_reset import service
@@ -28,7 +28,7 @@ def load_app(conf=cfg.CONF):
     credentials) is checked before the embedded SQLite database is created
     or migrated, so a refused start leaves nothing behind.
     """
-    db_api.configure(conf)
+    db_engine.configure(conf)
     policy.init(conf)
     paste_file = service.find_paste_config(conf)
     LOG.info('Loading the API from %s (auth_strategy %s)', paste_file,
@@ -54,9 +54,9 @@ def recover_verifications(conf=cfg.CONF):
     starts even when the database is down (it answers 503 until it is
     back), and then the jobs stay as they are.
     """
-    from cinder_backup_reset.api.contrib import backup_verify
+    from cinder_backup_reset.verification import jobs
     try:
-        backup_verify.get_runner(conf).recover(
+        jobs.get_runner(conf).recover(
             connection=conf.database.connection,
             parameters=conf.database.connection_parameters)
     except sa_exc.SQLAlchemyError as exc:

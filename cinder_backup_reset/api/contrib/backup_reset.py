@@ -5,17 +5,18 @@ from oslo_config import cfg
 
 from cinder_backup_reset.api.contrib import backups_bulk
 from cinder_backup_reset.api import extensions
+from cinder_backup_reset.api import resource
 from cinder_backup_reset.api.schemas import backup_actions as schemas
 from cinder_backup_reset.api.v3 import backups
 from cinder_backup_reset.api import validation
-from cinder_backup_reset.api import wsgi
+from cinder_backup_reset.api.views import history as history_view
 from cinder_backup_reset.db import api as db_api
 from cinder_backup_reset import force_delete
 from cinder_backup_reset import manager
 from cinder_backup_reset.policies import backup_actions as policies
 
 
-class BackupResetController(wsgi.Controller):
+class BackupResetController(resource.Controller):
     """The reset actions on ``backups/{id}/action``.
 
     Order, as the spec and Cinder require: schema (400) before any lookup,
@@ -37,8 +38,8 @@ class BackupResetController(wsgi.Controller):
                             'user_id': backup.user_id})
         return self.manager.reset_status(context, backup, status, **kwargs)
 
-    @wsgi.response(202)
-    @wsgi.action('backup-reset_status')
+    @resource.response(202)
+    @resource.action('backup-reset_status')
     @validation.schema(schemas.backup_reset_status)
     def reset_status(self, req, id, body):
         """Reset synchronously; the body says what happened."""
@@ -50,8 +51,8 @@ class BackupResetController(wsgi.Controller):
                               reconcile=args.get('reconcile', True))
         return {'backup_reset': outcome.to_dict()}
 
-    @wsgi.response(202)
-    @wsgi.action('os-force_delete')
+    @resource.response(202)
+    @resource.action('os-force_delete')
     @validation.schema(schemas.os_force_delete)
     def os_force_delete(self, req, id, body):
         """Cinder's force-delete: the data, then the row (202, no body)."""
@@ -62,15 +63,15 @@ class BackupResetController(wsgi.Controller):
                             'user_id': backup.user_id})
         force_delete.force_delete(self.manager, context, backup)
 
-    @wsgi.response(202)
-    @wsgi.action('os-reset_status')
+    @resource.response(202)
+    @resource.action('os-reset_status')
     @validation.schema(schemas.os_reset_status)
     def os_reset_status(self, req, id, body):
         """Cinder's action: same rules, Cinder's empty 202 body."""
         self._reset(req, id, body['os-reset_status']['status'])
 
 
-class StatusHistoryController(wsgi.Controller):
+class StatusHistoryController(resource.Controller):
     """``GET backups/{id}/status-history``: the audit entries."""
 
     def index(self, req, parent_id):
@@ -80,8 +81,7 @@ class StatusHistoryController(wsgi.Controller):
                     target={'project_id': backup.project_id,
                             'user_id': backup.user_id})
         entries = db_api.status_history_get(context, backup.id)
-        return {'status_history': [db_api.history_to_dict(e)
-                                   for e in entries]}
+        return history_view.index(entries)
 
 
 class BackupReset(extensions.ExtensionDescriptor):

@@ -1,14 +1,14 @@
 """``POST backups/action``: the bulk reset (PRODUCT.md "Bulk reset")."""
 
+from cinder_backup_reset.api import resource
 from cinder_backup_reset.api.schemas import backup_actions as schemas
 from cinder_backup_reset.api import validation
-from cinder_backup_reset.api import wsgi
 from cinder_backup_reset import bulk
 from cinder_backup_reset import exception
 from cinder_backup_reset.policies import backup_actions as policies
 
 
-class BulkResetController(wsgi.Controller):
+class BulkResetController(resource.Controller):
     """Reset every backup a filter selects, each on its own.
 
     Order: schema (400), then the bulk policy (403) before any read, then
@@ -20,7 +20,7 @@ class BulkResetController(wsgi.Controller):
     def __init__(self, reset_manager):
         self.manager = reset_manager
 
-    @wsgi.action('backup-reset_status')
+    @resource.action('backup-reset_status')
     @validation.schema(schemas.bulk_reset_status)
     def bulk_reset_status(self, req, body):
         """200 with ``{"matched": N, "backup_resets": [...]}``."""

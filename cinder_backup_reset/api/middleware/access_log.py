@@ -15,7 +15,7 @@ from oslo_context import context as oslo_context
 from oslo_log import log as logging
 from oslo_middleware import base
 
-from cinder_backup_reset.api import wsgi
+from cinder_backup_reset.api import resource
 
 LOG = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ class AccessLog(base.ConfigurableMiddleware):
 
     @staticmethod
     def _log(environ, path, seen, started):
-        ctx = environ.get(wsgi.CONTEXT_KEY) or oslo_context.RequestContext(
+        ctx = environ.get(resource.CONTEXT_KEY) or oslo_context.RequestContext(
             request_id=environ.get('openstack.request_id'),
             global_request_id=environ.get('openstack.global_request_id'),
             overwrite=False)

@@ -11,7 +11,7 @@ from oslo_log import log as logging
 from oslo_middleware import base
 
 from cinder_backup_reset.api import fault
-from cinder_backup_reset.api import wsgi
+from cinder_backup_reset.api import resource
 from cinder_backup_reset.conf import keystone
 from cinder_backup_reset import context
 
@@ -64,7 +64,7 @@ class NoAuthMiddleware(base.ConfigurableMiddleware):
         project_id = project_id or user_id
         roles = ['admin', 'member', 'reader'] if user_id == 'admin' else [
             'member', 'reader']
-        environ[wsgi.CONTEXT_KEY] = context.RequestContext(
+        environ[resource.CONTEXT_KEY] = context.RequestContext(
             user_id=user_id, project_id=project_id, roles=roles,
             request_id=environ.get('openstack.request_id'),
             global_request_id=environ.get('openstack.global_request_id'))
@@ -84,5 +84,5 @@ class KeystoneContext(base.ConfigurableMiddleware):
                       'status %s)', environ.get('HTTP_X_IDENTITY_STATUS'))
             return _unauthorized('no authenticated user')(environ,
                                                           start_response)
-        environ[wsgi.CONTEXT_KEY] = ctx
+        environ[resource.CONTEXT_KEY] = ctx
         return self.application(environ, start_response)

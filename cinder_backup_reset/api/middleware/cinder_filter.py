@@ -36,11 +36,11 @@ from oslo_serialization import jsonutils
 import webob
 
 from cinder_backup_reset.api import fault
+from cinder_backup_reset.api import resource
 from cinder_backup_reset.api import router as api_router
-from cinder_backup_reset.api import wsgi
 from cinder_backup_reset import conf as service_conf
 from cinder_backup_reset import context
-from cinder_backup_reset.db import api as db_api
+from cinder_backup_reset.db import engine as db_engine
 from cinder_backup_reset import exception
 from cinder_backup_reset import policy
 
@@ -98,7 +98,7 @@ def load_conf(config_file):
         conf([], project=PROJECT, default_config_files=[config_file],
              default_config_dirs=[])
         _read_every_option(conf)
-        db_api.check_connection(conf.database.connection)
+        db_engine.check_connection(conf.database.connection)
     except (cfg.Error, ValueError,
             exception.CinderBackupResetException) as exc:
         raise exception.FilterConfigInvalid(
@@ -150,8 +150,9 @@ def context_from_cinder(cinder_context):
         **values)
 
 
-#: the ``POST backups/{id}/action`` keys the filter may answer
-OWNED_ACTIONS = ('backup-reset_status', 'backup-verify', 'os-reset_status')
+#: the router's ``POST backups/{id}/action`` keys the filter leaves to
+#: Cinder: its backup service deletes with whatever driver wrote the backup
+CINDER_KEEPS = ('os-force_delete',)
 
 
 class BackupResetFilter:
@@ -161,12 +162,11 @@ class BackupResetFilter:
         self.application = application
         self.conf = conf
         self.router = router or api_router.APIRouter(conf)
-        # NOTE: only the actions PRODUCT.md gives the filter; Cinder keeps
-        # the rest even where the standalone router serves them too
-        # (os-force_delete: Cinder's backup service deletes with whatever
-        # driver wrote the backup).
-        actions = set(self.router.resources['backups'].actions) & set(
-            OWNED_ACTIONS)
+        # NOTE: every action the router serves on a backup, so that a new
+        # one needs no entry here, except those PRODUCT.md leaves to Cinder
+        # where the standalone router serves them too (CINDER_KEEPS).
+        actions = set(self.router.resources['backups'].actions) - set(
+            CINDER_KEEPS)
         if not conf.cinder_filter.handle_os_reset_status:
             actions.discard('os-reset_status')
         #: action keys of ``POST backups/{id}/action`` served here
@@ -233,7 +233,7 @@ class BackupResetFilter:
                 401, 'Authentication required: no authenticated caller '
                      'reached the backup_reset filter.')
             return resp(environ, start_response)
-        environ[wsgi.CONTEXT_KEY] = context_from_cinder(cinder_context)
+        environ[resource.CONTEXT_KEY] = context_from_cinder(cinder_context)
         return self.router(environ, start_response)
 
 
@@ -255,7 +255,7 @@ def peek_action(environ):
     same bytes.
     """
     req = webob.Request(environ)
-    if (req.content_type or '').lower() not in wsgi.JSON_TYPES:
+    if (req.content_type or '').lower() not in resource.JSON_TYPES:
         return None
     length = req.content_length
     if length is None or length > MAX_PEEK_BYTES:
@@ -280,7 +280,9 @@ def filter_factory(global_conf, **local_conf):
     """
     try:
         conf = load_conf(local_conf.get('config_file'))
-        db_api.configure(conf)
+        # NOTE: cinder-api's process is Cinder's: no process-wide
+        # driver settings (the PostgreSQL read timeout, db/postgresql.py).
+        db_engine.configure(conf, own_process=False)
         policy.use_conf(conf)
         router = api_router.APIRouter(conf)
     except exception.FilterConfigInvalid as exc:

@@ -1,10 +1,6 @@
 """JSON Schemas of the backup reset actions."""
 
-#: the targets of a reset (the spec's, and Cinder's format checker's)
-RESET_TARGETS = ('available', 'error')
-#: Cinder's BackupStatus.ALL
-BACKUP_STATUSES = ('error', 'error_deleting', 'creating', 'available',
-                   'deleting', 'deleted', 'restoring')
+from cinder_backup_reset.objects import fields
 
 _status = {'type': 'string', 'format': 'backup_status'}
 
@@ -36,7 +32,7 @@ backup_reset_status = {
                 'status': _status,
                 'reason': _reason,
                 'expected_status': {'type': 'string',
-                                    'enum': list(BACKUP_STATUSES)},
+                                    'enum': list(fields.BackupStatus.ALL)},
                 'dry_run': {'type': 'boolean'},
                 'reconcile': {'type': 'boolean'},
             },
@@ -81,7 +77,7 @@ bulk_reset_status = {
                     'properties': {
                         'stuck': {'type': 'boolean'},
                         'status': {'type': 'string',
-                                   'enum': list(BACKUP_STATUSES)},
+                                   'enum': list(fields.BackupStatus.ALL)},
                         'host': {'type': 'string', 'minLength': 1,
                                  'maxLength': 255},
                         'older_than': {'type': 'integer', 'minimum': 0},

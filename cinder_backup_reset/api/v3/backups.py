@@ -8,10 +8,10 @@ from oslo_utils import strutils
 from oslo_utils import uuidutils
 
 from cinder_backup_reset.api import api_version
+from cinder_backup_reset.api import resource
 from cinder_backup_reset.api.schemas import backups as schemas
 from cinder_backup_reset.api import validation
 from cinder_backup_reset.api.views import backups as views
-from cinder_backup_reset.api import wsgi
 from cinder_backup_reset.db import api as db_api
 from cinder_backup_reset.db import stuck as db_stuck
 from cinder_backup_reset import exception
@@ -38,7 +38,7 @@ def load_backup(context, backup_id, policy_name=policies.GET_POLICY,
     return backup
 
 
-class BackupsController(wsgi.Controller):
+class BackupsController(resource.Controller):
     """Read access to backups."""
 
     def __init__(self, conf):

@@ -18,8 +18,8 @@ import time
 import fixtures
 import testtools
 
+from cinder_backup_reset.backup.chunked import restore as posix_restore
 from cinder_backup_reset.backup.drivers import posix
-from cinder_backup_reset.backup import posix_restore
 from cinder_backup_reset import context
 from cinder_backup_reset.db import api as db_api
 from cinder_backup_reset import exception
@@ -119,6 +119,7 @@ class CrashTest(testtools.TestCase):
         fd = os.open(target, os.O_RDWR | os.O_CREAT)
         try:
             posix_restore.restore_backup(
+                self.driver.store_for(backup),
                 self.driver.container_path(backup), backup.service_metadata,
                 backup.id, fd)
         finally:

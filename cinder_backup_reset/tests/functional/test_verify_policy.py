@@ -7,12 +7,12 @@ refused on every one of them (403), with nothing written.
 
 import webob
 
-from cinder_backup_reset.api.contrib import backup_verify
+from cinder_backup_reset.api import resource
 from cinder_backup_reset.api import router
-from cinder_backup_reset.api import wsgi
 from cinder_backup_reset import context
 from cinder_backup_reset.db import api as db_api
 from cinder_backup_reset.tests import base
+from cinder_backup_reset.verification import jobs
 
 ADMIN_ONLY = 'admin'
 READER = 'reader'
@@ -59,6 +59,10 @@ def _routes(api_router):
 
 class TestEveryRouteIsProtected(base.TestCase):
 
+    # NOTE: backup-verify's job runs in a thread while the next route is
+    # called.
+    FILE_DATABASE = True
+
     def setUp(self):
         super().setUp()
         self.router = router.APIRouter(self.conf)
@@ -66,12 +70,12 @@ class TestEveryRouteIsProtected(base.TestCase):
         self.verification = db_api.verification_create(self.admin, {
             'backup_id': self.backup.id, 'level': 'deep',
             'status': 'passed', 'runner': 'elsewhere'})
-        self.addCleanup(backup_verify._RUNNERS.clear)
-        self.addCleanup(lambda: backup_verify.get_runner(self.conf).wait(30))
+        self.addCleanup(jobs._RUNNERS.clear)
+        self.addCleanup(lambda: jobs.get_runner(self.conf).wait(30))
 
     def _call(self, method, path, action, roles):
         if path.endswith('verifications/{id}'):
-            path = path.replace('{id}', self.verification['id'])
+            path = path.replace('{id}', self.verification.id)
         body = BODIES.get((path, action))
         path = path.replace('{id}', self.backup.id).replace(
             '{parent_id}', self.backup.id)
@@ -88,7 +92,7 @@ class TestEveryRouteIsProtected(base.TestCase):
         elif action:
             req.content_type = 'application/json'
             req.json_body = body or {action: {'status': 'error'}}
-        req.environ[wsgi.CONTEXT_KEY] = context.RequestContext(
+        req.environ[resource.CONTEXT_KEY] = context.RequestContext(
             user_id='u', project_id='p1', roles=roles, overwrite=False)
         return req.get_response(self.router)
 
@@ -116,7 +120,7 @@ class TestEveryRouteIsProtected(base.TestCase):
         self.assertEqual('creating', self.get_backup(self.backup.id).status)
         self.assertEqual([], db_api.status_history_get(self.admin,
                                                        self.backup.id))
-        self.assertEqual([self.verification['id']],
+        self.assertEqual([self.verification.id],
                          [v.id for v in db_api.verification_get_all(
                              self.admin, self.backup.id)])
 

@@ -10,15 +10,19 @@ own objects and backup drivers, as cinder-backup does:
   null, "finish": true|false}``, create a volume (or reuse the parent's)
   and a backup row with Cinder's objects, and write the backup with
   Cinder's PosixBackupDriver or NFSBackupDriver. ``finish`` marks it
-  ``available`` as cinder-backup's manager does at the end; without it the
-  backup stays ``creating``: its data is all written but the status never
-  changed, as when cinder-backup dies or loses the database at that point.
+  ``available`` as cinder-backup's manager does at the end (or the
+  entry's ``status``: ``restoring`` for a backup whose restore never
+  ended); without it the backup stays ``creating``: its data is all
+  written but the status never changed, as when cinder-backup dies or
+  loses the database at that point.
   Answers ``{name: {"id", "volume_id", "container", "service",
   "service_metadata"}}``.
 - ``restore``: for each entry ``{"backup_id", "volume_file", "driver"}``,
   Cinder's own restore of the backup (and its chain) into the file, with
   the backup in ``restoring`` meanwhile, as Cinder's manager sets it;
-  ``/dev/null`` discards the data (tools/bench_verify_vs_cinder.py).
+  ``/dev/null`` discards the data (tools/bench_verify_vs_cinder.py);
+- ``incident``: what an outage leaves (see ``incident``);
+- ``stuck``: backup rows left in a status, without data (see ``stuck``).
 
 Nothing of this is imported by the service or by the test process.
 """
@@ -97,7 +101,7 @@ def backup(request):
             drv.backup(row, volume_file)
         row.refresh()
         if entry.get('finish', True):
-            row.status = 'available'
+            row.status = entry.get('status', 'available')
             row.save()
         made[entry['name']] = {
             'id': row.id, 'volume_id': row.volume_id,
@@ -252,7 +256,26 @@ def incident(request):
             'target_volume': target.id, 'restoring_backup': restoring}
 
 
-COMMANDS = {'backup': backup, 'restore': restore, 'incident': incident}
+def stuck(request):
+    """Backups left in some statuses, made with Cinder's objects, no data.
+
+    ``request``: ``{"counts": {<status>: N, ...}, "host": <backup host>,
+    "project_id": <id>}``. One volume, ``available``, with N backups in
+    each status on ``host``, of the project (tools/bench_reset.py
+    --vs-cinder; Cinder's API routes only hexadecimal project ids by
+    default). Answers ``{<status>: [backup id, ...]}``.
+    """
+    from cinder import context
+    ctx = context.RequestContext('interop-user', request['project_id'],
+                                 is_admin=True)
+    volume = _bare_volume(ctx, 'available')
+    return {status: [_backup_row(ctx, volume.id, status, request['host'])
+                     for _ in range(count)]
+            for status, count in request['counts'].items()}
+
+
+COMMANDS = {'backup': backup, 'restore': restore, 'incident': incident,
+            'stuck': stuck}
 
 
 def main(argv):

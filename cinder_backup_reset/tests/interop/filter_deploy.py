@@ -28,7 +28,7 @@ import urllib.request
 
 from oslo_utils import uuidutils
 
-from cinder_backup_reset.backup import posix_format as fmt
+from cinder_backup_reset.backup.chunked import format as fmt
 from cinder_backup_reset.backup import posix_writer
 from cinder_backup_reset.tests.interop import base
 

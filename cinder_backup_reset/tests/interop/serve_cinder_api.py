@@ -29,8 +29,11 @@ class _Quiet(simple_server.WSGIRequestHandler):
         pass
 
 
-def main(argv):
-    conf_file, paste_file, port, tokens_file = argv
+def setup_cinder(conf_file):
+    """Parse ``conf_file`` and start logging and RPC as cinder-api does.
+
+    Returns Cinder's (global) configuration object.
+    """
     from oslo_config import cfg
     from oslo_log import log
 
@@ -45,6 +48,12 @@ def main(argv):
     config.set_middleware_defaults()
     log.setup(conf, 'cinder')
     rpc.init(conf)
+    return conf
+
+
+def main(argv):
+    conf_file, paste_file, port, tokens_file = argv
+    setup_cinder(conf_file)
 
     from keystonemiddleware import fixture
     from paste import deploy

@@ -25,8 +25,8 @@ import fixtures
 import requests
 import sqlalchemy as sa
 
+from cinder_backup_reset.backup.chunked import format as fmt
 from cinder_backup_reset.backup.drivers import posix
-from cinder_backup_reset.backup import posix_format as fmt
 from cinder_backup_reset import context
 from cinder_backup_reset.db import api as db_api
 from cinder_backup_reset.db import models

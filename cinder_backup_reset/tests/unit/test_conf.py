@@ -8,7 +8,7 @@ from cinder_backup_reset import conf
 from cinder_backup_reset.conf import database
 from cinder_backup_reset.conf import keystone
 from cinder_backup_reset.conf import opts
-from cinder_backup_reset.db import api as db_api
+from cinder_backup_reset.db import engine as db_engine
 from cinder_backup_reset.tests import base
 
 
@@ -128,5 +128,5 @@ class TestDatabaseDriverTimeouts(base.TestCase):
         self.conf_fixture.config(
             connection='mysql+pymysql://u:p@db.example/cinder',
             group='database')
-        params = db_api._db_conf(self.conf)['connection_parameters']
+        params = db_engine._db_conf(self.conf)['connection_parameters']
         self.assertIn('read_timeout=10', params)

@@ -11,7 +11,7 @@ from oslo_db import warning as db_warning
 import sqlalchemy as sa
 import testtools
 
-from cinder_backup_reset.db import api as db_api
+from cinder_backup_reset.db import engine as db_engine
 from cinder_backup_reset import exception
 from cinder_backup_reset import service
 from cinder_backup_reset.tests import base
@@ -21,14 +21,14 @@ class TestCheckConnection(testtools.TestCase):
 
     def refused(self, connection):
         exc = self.assertRaises(exception.InvalidDatabaseConnection,
-                                db_api.check_connection, connection)
+                                db_engine.check_connection, connection)
         return str(exc)
 
     def test_usable_urls_pass(self):
         for url in ('sqlite://', 'sqlite:////tmp/x.sqlite',
                     'mysql+pymysql://u:p@h/db',
                     'postgresql+psycopg2://u:p@h/db'):
-            db_api.check_connection(url)
+            db_engine.check_connection(url)
 
     def test_unknown_database_or_driver(self):
         self.assertIn("no database or driver named 'foo'",
@@ -58,12 +58,12 @@ class TestSafeURL(testtools.TestCase):
 
     def test_password_hidden(self):
         self.assertEqual('mysql+pymysql://u:***@h/db',
-                         db_api.safe_url('mysql+pymysql://u:secret@h/db'))
+                         db_engine.safe_url('mysql+pymysql://u:secret@h/db'))
 
     def test_unparsable_shows_the_scheme_only(self):
         self.assertEqual('weird://...',
-                         db_api.safe_url('weird://u:secret@h:notaport/db'))
-        self.assertEqual('(not a URL)', db_api.safe_url('secret'))
+                         db_engine.safe_url('weird://u:secret@h:notaport/db'))
+        self.assertEqual('(not a URL)', db_engine.safe_url('secret'))
 
 
 class TestDatabaseProblem(base.TestCase):
@@ -143,7 +143,7 @@ class TestDatabaseOptionsReachTheFacade(base.TestCase):
                 if not [w for w in caught if issubclass(
                         w.category, db_warning.NotSupportedWarning)]:
                     facade.add(opt.dest)
-        self.assertEqual(facade, set(db_api._db_conf(self.conf)))
+        self.assertEqual(facade, set(db_engine._db_conf(self.conf)))
         for name in ('slave_connection', 'mysql_wsrep_sync_wait',
                      'connection_parameters', 'pool_timeout'):
             self.assertIn(name, facade)
@@ -152,7 +152,7 @@ class TestDatabaseOptionsReachTheFacade(base.TestCase):
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter('always')
             enginefacade.transaction_context().configure(
-                **db_api._db_conf(self.conf))
+                **db_engine._db_conf(self.conf))
         self.assertEqual([], [str(w.message) for w in caught if issubclass(
             w.category, db_warning.NotSupportedWarning)])
 
@@ -165,9 +165,9 @@ class TestDatabaseOptionsReachTheFacade(base.TestCase):
             group='database')
         manager = enginefacade.transaction_context()
         self.useFixture(fixtures.MockPatchObject(
-            db_api, 'main_context_manager', manager))
-        self.useFixture(fixtures.MockPatchObject(db_api, '_LISTENING', []))
-        db_api.configure(self.conf)
+            db_engine, 'main_context_manager', manager))
+        self.useFixture(fixtures.MockPatchObject(db_engine, '_LISTENING', []))
+        db_engine.configure(self.conf)
         self.addCleanup(manager.dispose_pool)
         self.assertEqual(replica, str(
             manager.reader.get_engine().url))

@@ -8,10 +8,10 @@ same paths on a database Cinder's own migrations built.
 
 import datetime
 
-import fixtures as test_fixtures
 from oslo_utils import timeutils
 import sqlalchemy as sa
 
+from cinder_backup_reset.api.views import history as history_view
 from cinder_backup_reset.backup.drivers import fake
 from cinder_backup_reset import bulk
 from cinder_backup_reset.db import api as db_api
@@ -34,7 +34,7 @@ class TestFailReasonIsEvidence(base.TestCase):
         self.mgr = manager.BackupResetManager(self.conf)
 
     def _history(self, backup_id):
-        return [db_api.history_to_dict(e)
+        return [history_view.entry(e)
                 for e in db_api.status_history_get(self.admin, backup_id)]
 
     def test_error_without_reason_keeps_cinders_reason(self):
@@ -91,20 +91,7 @@ class TestFailReasonIsEvidence(base.TestCase):
 
 
 class CinderTablesTestCase(base.TestCase):
-    """With Cinder's volumes, snapshots and services tables.
-
-    ``FILE_DATABASE``: an SQLite file instead of the in-memory database,
-    whose single shared connection cannot serve concurrent transactions
-    (the bulk reset writes from several threads, as in production).
-    """
-
-    FILE_DATABASE = False
-
-    def database_connection(self):
-        if not self.FILE_DATABASE:
-            return super().database_connection()
-        path = self.useFixture(test_fixtures.TempDir()).path
-        return 'sqlite:///%s/bulk.sqlite' % path
+    """With Cinder's volumes, snapshots and services tables."""
 
     def setUp(self):
         super().setUp()
@@ -137,7 +124,7 @@ class TestReconcile(CinderTablesTestCase):
                   'from_status': 'backing-up', 'to_status': 'in-use',
                   'applied': True, 'reason': None}
         self.assertEqual([change], outcome.volumes)
-        history = db_api.history_to_dict(
+        history = history_view.entry(
             db_api.status_history_get(self.admin, backup.id)[0])
         self.assertEqual([change], history['evidence']['volumes'])
 

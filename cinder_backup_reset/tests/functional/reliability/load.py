@@ -11,7 +11,7 @@ import threading
 import requests
 from testtools import content
 
-from cinder_backup_reset.api.schemas import backup_actions
+from cinder_backup_reset.objects import fields
 
 #: what a request may ask to be the expected status: the statuses these
 #: backups can really have (so many match), plus one they never have
@@ -35,7 +35,7 @@ def plan(rng, backup_ids, count):
     shots = []
     for _ in range(count):
         backup_id = rng.choice(backup_ids)
-        status = rng.choice(backup_actions.RESET_TARGETS)
+        status = rng.choice(fields.BackupStatus.RESET_TARGETS)
         if rng.random() < 0.2:
             body = {'os-reset_status': {'status': status}}
         else:

@@ -6,23 +6,26 @@ import fixtures
 import sqlalchemy
 import webob
 
-from cinder_backup_reset.api.contrib import backup_verify
+from cinder_backup_reset.api import resource
 from cinder_backup_reset.api import router
-from cinder_backup_reset.api import wsgi
 from cinder_backup_reset.backup.drivers import fake
 from cinder_backup_reset import context
 from cinder_backup_reset.db import api as db_api
 from cinder_backup_reset.tests import base
+from cinder_backup_reset.verification import jobs
 
 
 class TestBackupVerifyAPI(base.TestCase):
+
+    # NOTE: the job runs in a thread while the test calls the API again.
+    FILE_DATABASE = True
 
     def setUp(self):
         super().setUp()
         self.router = router.APIRouter(self.conf)
         self.backup = self.create_backup(status='creating')
-        self.runner = backup_verify.get_runner(self.conf)
-        self.addCleanup(backup_verify._RUNNERS.clear)
+        self.runner = jobs.get_runner(self.conf)
+        self.addCleanup(jobs._RUNNERS.clear)
         self.addCleanup(self.runner.wait, 30)
 
     def _call(self, method, path, body=None, roles=('admin',)):
@@ -30,7 +33,7 @@ class TestBackupVerifyAPI(base.TestCase):
         if body is not None:
             req.content_type = 'application/json'
             req.json_body = body
-        req.environ[wsgi.CONTEXT_KEY] = context.RequestContext(
+        req.environ[resource.CONTEXT_KEY] = context.RequestContext(
             user_id='u', project_id='p1', roles=list(roles), overwrite=False)
         return req.get_response(self.router)
 
@@ -143,7 +146,7 @@ class TestBackupVerifyAPI(base.TestCase):
 
     def test_stopping_workers_interrupts_their_jobs(self):
         fake.FakeBackupDriver.outcomes[self.backup.id] = True
-        backup_verify.stop_runners(timeout=30)
+        jobs.stop_runners(timeout=30)
         resp = self._verify()
         self.assertEqual(503, resp.status_int)
         self.assertEqual([], db_api.verification_get_all(self.admin,

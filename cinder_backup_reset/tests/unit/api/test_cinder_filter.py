@@ -17,8 +17,8 @@ import webob
 import webob.dec
 
 from cinder_backup_reset.api.middleware import cinder_filter
+from cinder_backup_reset.api import resource
 from cinder_backup_reset.api import router as api_router
-from cinder_backup_reset.api import wsgi
 from cinder_backup_reset.backup.drivers import fake
 from cinder_backup_reset.db import api as db_api
 from cinder_backup_reset import exception
@@ -230,6 +230,24 @@ class TestPassThrough(FilterTestCase):
         self.assertEqual('kept', call['headers']['X-Custom'])
         self.assertEqual(str(len(body)), call['headers']['Content-Length'])
 
+    def test_a_new_backup_action_is_ours_without_a_filter_entry(self):
+        class Example(resource.Controller):
+            @resource.action('backup-example')
+            def example(self, req, id, body):
+                return {'example': id}
+
+        conf = self.app.conf
+        routes = api_router.APIRouter(conf)
+        routes.resources['backups'].register_actions(Example())
+        app = cinder_filter.BackupResetFilter(self.cinder, conf,
+                                              router=routes)
+        self.assertIn('backup-example', app.actions)
+        self.assertNotIn('os-force_delete', app.actions)
+        path = '/%s/backups/%s/action' % (PROJECT, self.backup.id)
+        resp = self.request(app, path, 'POST', {'backup-example': {}})
+        self.assertEqual({'example': self.backup.id}, resp.json)
+        self.assertEqual([], self.cinder.calls)
+
     def test_create_and_restore_requests(self):
         for path, body in (
                 ('/%s/backups' % PROJECT,
@@ -427,7 +445,7 @@ class TestOwnedRequests(FilterTestCase):
                 req.body = jsonutils.dump_as_bytes(body)
                 req.content_type = 'application/json'
             req.environ['openstack.request_id'] = REQUEST_ID
-            req.environ[wsgi.CONTEXT_KEY] = (
+            req.environ[resource.CONTEXT_KEY] = (
                 cinder_filter.context_from_cinder(cinder_context()))
             theirs = req.get_response(standalone)
             self.assertEqual(

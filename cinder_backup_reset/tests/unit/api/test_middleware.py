@@ -11,7 +11,7 @@ import webob.exc
 
 from cinder_backup_reset.api.middleware import auth
 from cinder_backup_reset.api.middleware import fault
-from cinder_backup_reset.api import wsgi
+from cinder_backup_reset.api import resource
 from cinder_backup_reset import exception
 from cinder_backup_reset.tests import base
 
@@ -172,7 +172,7 @@ class TestNoAuth(base.TestCase):
     def _context(self, token):
         seen = {}
 
-        @webob.dec.wsgify(RequestClass=wsgi.Request)
+        @webob.dec.wsgify(RequestClass=resource.Request)
         def app(req):
             seen['ctx'] = req.context
             return webob.Response()

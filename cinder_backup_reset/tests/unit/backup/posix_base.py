@@ -11,8 +11,8 @@ import zlib
 import fixtures
 import testtools
 
+from cinder_backup_reset.backup.chunked import format as fmt
 from cinder_backup_reset.backup.drivers import posix
-from cinder_backup_reset.backup import posix_format as fmt
 from cinder_backup_reset.backup import posix_writer
 from cinder_backup_reset import context
 from cinder_backup_reset.db import api as db_api

@@ -7,8 +7,8 @@ import types
 
 import fixtures
 
-from cinder_backup_reset.backup import posix_format as fmt
-from cinder_backup_reset.backup import posix_restore
+from cinder_backup_reset.backup.chunked import format as fmt
+from cinder_backup_reset.backup.chunked import restore as posix_restore
 from cinder_backup_reset.backup import posix_writer
 from cinder_backup_reset.cmd import backup_commands
 from cinder_backup_reset.db import api as db_api

@@ -12,9 +12,9 @@ import types
 import fixtures
 import sqlalchemy as sa
 
+from cinder_backup_reset.backup.chunked import format as fmt
+from cinder_backup_reset.backup.chunked import restore as posix_restore
 from cinder_backup_reset.backup.drivers import posix
-from cinder_backup_reset.backup import posix_format as fmt
-from cinder_backup_reset.backup import posix_restore
 from cinder_backup_reset.cmd import backup_commands
 from cinder_backup_reset.db import api as db_api
 from cinder_backup_reset.db import models
@@ -155,6 +155,7 @@ class IncrementalTest(IncrementalChain):
         fd = os.open(target, os.O_RDWR | os.O_CREAT)
         self.addCleanup(os.close, fd)
         posix_restore.restore_backup(
+            self.driver.store_for(backup),
             self.driver.container_path(backup), backup.service_metadata,
             backup.id, fd, base_layers=layers)
         with open(target, 'rb') as f:
@@ -172,6 +173,7 @@ class IncrementalTest(IncrementalChain):
         self.addCleanup(os.close, fd)
         exc = self.assertRaises(
             exception.BackupVerifyFailed, posix_restore.restore_backup,
+            self.driver.store_for(newest),
             self.driver.container_path(newest), newest.service_metadata,
             newest.id, fd, base_layers=[(
                 self.driver.container_path(self.chain[0]),

@@ -7,7 +7,7 @@ import zlib
 from oslotest import base
 import zstd
 
-from cinder_backup_reset.backup import posix_codec
+from cinder_backup_reset.backup.chunked import codec as posix_codec
 
 #: Cinder's one-shot functions, which read what we write
 ONE_SHOT = {'none': (lambda d: d, lambda d: d),

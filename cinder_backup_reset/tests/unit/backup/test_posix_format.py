@@ -18,7 +18,7 @@ import zlib
 import fixtures
 import zstd
 
-from cinder_backup_reset.backup import posix_restore
+from cinder_backup_reset.backup.chunked import restore as posix_restore
 from cinder_backup_reset.db import api as db_api
 from cinder_backup_reset import exception
 from cinder_backup_reset.tests.unit.backup import posix_base
@@ -246,7 +246,8 @@ class CinderLayoutTest(posix_base.PosixTestCase):
         target = os.path.join(self.useFixture(fixtures.TempDir()).path, 't')
         fd = os.open(target, os.O_RDWR | os.O_CREAT)
         self.addCleanup(os.close, fd)
-        posix_restore.restore_backup(self.container(backup),
+        posix_restore.restore_backup(self.driver.store_for(backup),
+                                     self.container(backup),
                                      backup.service_metadata, backup.id, fd)
         with open(target, 'rb') as f:
             self.assertEqual(data, f.read())

@@ -11,8 +11,8 @@ import shutil
 import time
 from unittest import mock
 
-from cinder_backup_reset.backup import posix_deep
-from cinder_backup_reset.backup import posix_verify
+from cinder_backup_reset.backup.chunked import deep as posix_deep
+from cinder_backup_reset.backup.chunked import shallow as posix_verify
 from cinder_backup_reset import exception
 from cinder_backup_reset.tests.unit.backup import posix_base
 
@@ -357,7 +357,8 @@ class ShallowCostTest(posix_base.PosixTestCase):
         self.useFixture_limit()
         data = posix_base.sample_data(SIZE)
         backup = self.make_backup(data)
-        evidence, _entries, index = posix_verify.shallow(self.root, backup)
+        evidence, _entries, index = posix_verify.shallow(
+            self.driver.store_for(backup), backup)
         self.assertIsNone(index._hashes)
         self.assertEqual(25, index.count)
         full = json.load(open(os.path.join(

@@ -13,9 +13,9 @@ import threading
 
 import fixtures
 
+from cinder_backup_reset.backup.chunked import format as fmt
+from cinder_backup_reset.backup.chunked import shallow as posix_verify
 from cinder_backup_reset.backup.drivers import posix
-from cinder_backup_reset.backup import posix_format as fmt
-from cinder_backup_reset.backup import posix_verify
 from cinder_backup_reset import context
 from cinder_backup_reset.db import api as db_api
 from cinder_backup_reset import exception
@@ -100,7 +100,7 @@ class UnavailableTest(posix_base.PosixTestCase):
         self.useFixture(fixtures.MockPatchObject(fmt, where, fail))
 
     def test_eio_reading_the_metadata(self):
-        self._failing(errno.EIO, 'load')
+        self._failing(errno.EIO, 'load_object')
         self.assertNeverDemoted('Input/output error')
 
     def test_estale_listing_the_objects(self):
@@ -113,9 +113,9 @@ class UnavailableTest(posix_base.PosixTestCase):
         self.addCleanup(release.set)
         real = posix_verify.shallow
 
-        def hung(root, backup):
+        def hung(store, backup):
             release.wait(30)
-            return real(root, backup)
+            return real(store, backup)
         self.useFixture(fixtures.MockPatchObject(posix_verify, 'shallow',
                                                  hung))
         self.assertNeverDemoted('did not finish within 1 seconds',

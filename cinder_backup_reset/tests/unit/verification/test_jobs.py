@@ -61,7 +61,7 @@ class TestJobRunner(base.TestCase):
         self.assertEqual('queued', job['status'])
         self.assertEqual('node-1', job['runner'])
         self.assertTrue(runner.wait(timeout=30))
-        return db_api.verification_to_dict(db_api.verification_get(
+        return jobs.as_dict(db_api.verification_get(
             self.admin, self.backup.id, job['id']))
 
     def test_passed_keeps_the_backup_status(self):
@@ -142,7 +142,7 @@ class TestJobRunner(base.TestCase):
 
         def status(job):
             return db_api.verification_get(self.admin, self.backup.id,
-                                           job['id'])
+                                           job.id)
         self.assertEqual('unavailable', status(mine).status)
         self.assertIn('node-1', status(mine).reason)
         self.assertEqual('unavailable', status(queued).status)

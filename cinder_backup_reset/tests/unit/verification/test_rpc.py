@@ -95,5 +95,5 @@ class TestVerifyViaRPC(base.TestCase):
             'backup_id': self.backup.id, 'level': 'deep',
             'status': 'running', 'runner': 'backup-1'})
         self._start_agent()
-        row = db_api.verification_get(self.admin, self.backup.id, job['id'])
+        row = db_api.verification_get(self.admin, self.backup.id, job.id)
         self.assertEqual('unavailable', row.status)

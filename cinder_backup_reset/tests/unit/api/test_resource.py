@@ -2,61 +2,61 @@
 
 import webob
 
-from cinder_backup_reset.api import wsgi
+from cinder_backup_reset.api import resource
 from cinder_backup_reset import context
 from cinder_backup_reset import exception
 from cinder_backup_reset.tests import base
 
 
-class First(wsgi.Controller):
-    @wsgi.response(202)
-    @wsgi.action('do-it')
+class First(resource.Controller):
+    @resource.response(202)
+    @resource.action('do-it')
     def do_it(self, req, id, body):
         return {'done': id, 'with': body['do-it']}
 
 
-class Second(wsgi.Controller):
-    @wsgi.action('do-it')
+class Second(resource.Controller):
+    @resource.action('do-it')
     def again(self, req, id, body):
         return None
 
 
-class Other(wsgi.Controller):
-    @wsgi.action('other')
+class Other(resource.Controller):
+    @resource.action('other')
     def other(self, req, id, body):
         return None
 
 
-def _call(resource, body, content_type='application/json', project=None):
+def _call(res, body, content_type='application/json', project=None):
     req = webob.Request.blank('/things/42/action', method='POST')
     req.body = body
     if content_type:
         req.content_type = content_type
     req.environ['wsgiorg.routing_args'] = ((), {
         'action': 'action', 'id': '42', 'project_id': project})
-    req.environ[wsgi.CONTEXT_KEY] = context.RequestContext(
+    req.environ[resource.CONTEXT_KEY] = context.RequestContext(
         user_id='u', project_id='p1', roles=['admin'], overwrite=False)
-    return req.get_response(resource)
+    return req.get_response(res)
 
 
 class TestActions(base.TestCase):
 
     def test_dispatch_on_the_single_key(self):
-        resource = wsgi.Resource(First(), 'things')
-        resource.register_actions(Other())
-        resp = _call(resource, b'{"do-it": {"x": 1}}')
+        res = resource.Resource(First(), 'things')
+        res.register_actions(Other())
+        resp = _call(res, b'{"do-it": {"x": 1}}')
         self.assertEqual(202, resp.status_int)
         self.assertEqual({'done': '42', 'with': {'x': 1}}, resp.json)
 
     def test_duplicate_action_fails_at_registration(self):
-        resource = wsgi.Resource(First(), 'things')
+        res = resource.Resource(First(), 'things')
         exc = self.assertRaises(exception.DuplicateAction,
-                                resource.register_actions, Second())
+                                res.register_actions, Second())
         self.assertIn('do-it', str(exc))
         self.assertIn('First', str(exc))
 
     def test_bad_bodies(self):
-        resource = wsgi.Resource(First(), 'things')
+        res = resource.Resource(First(), 'things')
         cases = [
             (b'', 'application/json', 400, 'empty'),
             (b'{nope', 'application/json', 400, 'not valid JSON'),
@@ -69,14 +69,14 @@ class TestActions(base.TestCase):
             (b'\xff\xfe', 'application/json', 400, 'not valid JSON'),
         ]
         for body, ctype, code, text in cases:
-            resp = _call(resource, body, ctype)
+            resp = _call(res, body, ctype)
             self.assertEqual(code, resp.status_int, body)
             (name, fault), = resp.json.items()
             self.assertEqual(code, fault['code'])
             self.assertIn(text.lower(), fault['message'].lower(), body)
 
     def test_url_project_must_be_the_tokens(self):
-        resp = _call(wsgi.Resource(First(), 'things'), b'{"do-it": {}}',
+        resp = _call(resource.Resource(First(), 'things'), b'{"do-it": {}}',
                      project='p2')
         self.assertEqual(400, resp.status_int)
         self.assertIn('Malformed request url',
@@ -93,16 +93,16 @@ class _StalledInput:
 class TestStalledBody(base.TestCase):
 
     def test_stalled_body_is_408_and_closes(self):
-        resource = wsgi.Resource(First(), 'things')
+        res = resource.Resource(First(), 'things')
         req = webob.Request.blank('/things/42/action', method='POST')
         req.content_type = 'application/json'
         req.environ['CONTENT_LENGTH'] = '100'
         req.environ['wsgi.input'] = _StalledInput()
         req.environ['wsgiorg.routing_args'] = ((), {
             'action': 'action', 'id': '42', 'project_id': None})
-        req.environ[wsgi.CONTEXT_KEY] = context.RequestContext(
+        req.environ[resource.CONTEXT_KEY] = context.RequestContext(
             user_id='u', project_id='p1', roles=['admin'], overwrite=False)
-        resp = req.get_response(resource)
+        resp = req.get_response(res)
         self.assertEqual(408, resp.status_int)
         self.assertEqual(408, resp.json['computeFault']['code'])
         self.assertIn('client_socket_timeout',

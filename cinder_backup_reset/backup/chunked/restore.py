@@ -1,4 +1,4 @@
-"""Restore a posix backup and its chain into a file, checking each object.
+"""Restore a chunked backup and its chain into a file, checking each object.
 
 Cinder's restore only compares object names; this one also checks each
 object's length and md5 while writing it, so a damaged backup is never
@@ -8,8 +8,8 @@ silently restored.
 import hashlib
 import os
 
-from cinder_backup_reset.backup import posix_codec
-from cinder_backup_reset.backup import posix_format as fmt
+from cinder_backup_reset.backup.chunked import codec as chunk_codec
+from cinder_backup_reset.backup.chunked import format as fmt
 from cinder_backup_reset import exception
 
 OUT_SIZE = 8 * 1024 * 1024
@@ -25,15 +25,16 @@ def _damaged(backup_id, reason):
                                         evidence={'during': 'restore'})
 
 
-def restore_backup(container, prefix, backup_id, target_fd,
+def restore_backup(store, container, prefix, backup_id, target_fd,
                    progress=None, should_continue=None, base_layers=()):
     """Write the backup's data into ``target_fd`` at the recorded offsets.
 
-    An incremental backup is restored as Cinder restores it: its full
-    backup first, then each incremental of the chain in order, so every
-    byte comes from the newest backup that holds it. ``base_layers`` is
-    the chain below this backup, ``[(container, prefix)]`` from the full
-    backup to the direct parent (empty for a full backup). Every layer's
+    ``store`` (store.py) holds the backup's ``container`` and those of
+    its chain. An incremental backup is restored as Cinder restores it:
+    its full backup first, then each incremental of the chain in order, so
+    every byte comes from the newest backup that holds it. ``base_layers``
+    is the chain below this backup, ``[(container, prefix)]`` from the
+    full backup to the direct parent (empty for a full backup). Every layer's
     metadata and object list is checked before the first byte is written.
 
     ``should_continue()`` is asked before every object; False raises
@@ -42,7 +43,7 @@ def restore_backup(container, prefix, backup_id, target_fd,
     :raises BackupVerifyFailed: the backup is not restorable (wrong
         version, object list, chain, length or md5).
     """
-    layers = [_load_layer(backup_id, layer_container, layer_prefix)
+    layers = [_load_layer(store, backup_id, layer_container, layer_prefix)
               for layer_container, layer_prefix
               in list(base_layers) + [(container, prefix)]]
     for number, (metadata, _entries, _path) in enumerate(layers):
@@ -55,12 +56,12 @@ def restore_backup(container, prefix, backup_id, target_fd,
     total = sum(info['length'] for _m, entries, _p in layers
                 for _n, info in entries)
     done = 0
-    for _metadata, entries, layer_path in layers:
+    for _metadata, entries, layer_container in layers:
         for name, info in entries:
             if should_continue is not None and not should_continue():
                 raise RestoreCancelled()
             written, digest = _restore_object(
-                os.path.join(layer_path, name), info, target_fd)
+                store, layer_container, name, info, target_fd)
             if written != info['length'] or digest != info['md5']:
                 raise _damaged(backup_id, 'object %s restores to %d bytes '
                                'with md5 %s; the metadata records %d bytes, '
@@ -77,24 +78,26 @@ def restore_backup(container, prefix, backup_id, target_fd,
     return done
 
 
-def _load_layer(backup_id, container, prefix):
+def _load_layer(store, backup_id, container, prefix):
     """``(metadata, entries, container)`` of one backup, checked."""
     try:
-        metadata = fmt.load(
-            os.path.join(container, fmt.metadata_name(prefix)))
+        metadata = fmt.load_object(store, container,
+                                   fmt.metadata_name(prefix))
         entries = fmt.object_entries(metadata)
     except (OSError, fmt.FormatError) as exc:
         raise _damaged(backup_id, str(exc))
     if metadata.get('version') != fmt.VERSION:
         raise _damaged(backup_id, 'no support to restore backup version %r'
                        % metadata.get('version'))
-    if sorted(n for n, _i in entries) != fmt.list_objects(container, prefix):
+    if (sorted(n for n, _i in entries) !=
+            fmt.list_objects(store, container, prefix)):
         raise _damaged(backup_id, 'the object list in the directory %s does '
-                                  'not match the metadata' % container)
+                                  'not match the metadata'
+                       % store.location(container))
     return metadata, entries, container
 
 
-def _restore_object(path, info, target_fd):
+def _restore_object(store, container, name, info, target_fd):
     codec = fmt.codec_for(info['compression'])
     md5 = hashlib.md5(usedforsecurity=False)
     position = info['offset']
@@ -106,7 +109,7 @@ def _restore_object(path, info, target_fd):
             if position + len(piece) > limit:
                 # NOTE: never write past the object's extent, even if the
                 # object holds more data than the metadata says.
-                raise posix_codec.CodecError('object holds more data than '
+                raise chunk_codec.CodecError('object holds more data than '
                                              'its recorded length')
             md5.update(piece)
             view = memoryview(piece)
@@ -116,9 +119,9 @@ def _restore_object(path, info, target_fd):
                 view = view[n:]
 
     try:
-        with open(path, 'rb', buffering=0) as f:
-            write(posix_codec.read_decompressed(f, codec, OUT_SIZE,
+        with store.open(container, name) as f:
+            write(chunk_codec.read_decompressed(f, codec, OUT_SIZE,
                                                 READ_SIZE))
-    except posix_codec.CodecError as exc:
+    except chunk_codec.CodecError as exc:
         return position - info['offset'], 'damaged (%s)' % exc
     return position - info['offset'], md5.hexdigest()

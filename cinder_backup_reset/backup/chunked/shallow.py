@@ -1,23 +1,21 @@
-"""Shallow verification of a posix backup: everything but the data.
+"""Shallow verification of a chunked backup: everything but the data.
 
 Reads the metadata file, the head and tail of the sha256 file, and the
-directory entries with their sizes; no data object is opened, so the cost
-grows with the number of objects only. Damage raises ``Damage`` with a
+container's object list with their sizes, through the backup's object
+store (store.py); no data object is opened, so the cost grows with the
+number of objects only. Damage raises ``Damage`` with a
 reason meant for an operator and the evidence gathered so far.
 
 Object sizes are checked exactly when the writer recorded them
-(``extra_metadata.object_sizes``, see posix_format), and only for
+(``extra_metadata.object_sizes``, see format.py), and only for
 plausibility otherwise (a backup written by Cinder).
 """
 
-import errno
 import json
 import math
-import os
 import re
-import stat
 
-from cinder_backup_reset.backup import posix_format as fmt
+from cinder_backup_reset.backup.chunked import format as fmt
 
 GiB = 1024 ** 3
 #: NOTE: below this size the sha256 file is parsed whole (and every hash
@@ -39,23 +37,6 @@ _MIN_STORED = {
 }
 
 
-#: NOTE: errors that say the backend (the share, the disk, the
-#: permissions) failed, not that a backup file is missing or wrong: a
-#: verification that meets one has no verdict to give. ENOENT and ENOTDIR
-#: are not among them: under a readable root they mean a file is missing.
-UNREADABLE_ERRNOS = frozenset(
-    getattr(errno, name) for name in (
-        'EIO', 'ESTALE', 'EACCES', 'EPERM', 'ENOTCONN', 'ETIMEDOUT',
-        'EHOSTDOWN', 'EHOSTUNREACH', 'ENETUNREACH', 'ENODEV', 'ENXIO',
-        'ENOLINK', 'EREMOTEIO', 'ECONNREFUSED', 'ECONNRESET')
-    if hasattr(errno, name))
-
-
-def backend_unreadable(exc):
-    """Whether OSError ``exc`` means the backend could not be read."""
-    return isinstance(exc, OSError) and exc.errno in UNREADABLE_ERRNOS
-
-
 class Damage(Exception):
     """The backup is incomplete or damaged; ``reason`` says how."""
 
@@ -68,8 +49,11 @@ class Damage(Exception):
 class Sha256Index:
     """The ``sha256s`` of a sha256 file, loaded or read on demand."""
 
-    def __init__(self, path, count, hashes=None, first=None):
-        self.path = path
+    def __init__(self, store, container, name, count, hashes=None,
+                 first=None):
+        self.store = store
+        self.container = container
+        self.name = name
         self.count = count
         self._hashes = hashes
         self._first = first
@@ -79,7 +63,7 @@ class Sha256Index:
         number = max(0, min(number, self.count - start))
         if self._hashes is not None:
             return self._hashes[start:start + number]
-        with open(self.path, 'rb') as f:
+        with self.store.open(self.container, self.name) as f:
             f.seek(self._first + start * _SHA_LINE)
             raw = f.read(number * _SHA_LINE)
         # NOTE: each line is '\n', 4 spaces, '"', 64 hex digits, '"', ','.
@@ -87,31 +71,32 @@ class Sha256Index:
             'ascii', 'replace') for i in range(number)]
 
 
-def read_sha256file(path):
+def read_sha256file(store, container, name):
     """Return ``(document without sha256s, Sha256Index)``.
 
-    Raises fmt.FormatError if the file is not a sha256 document.
+    Raises fmt.FormatError if the object is not a sha256 document.
     """
-    size = os.path.getsize(path)
+    size = store.size(container, name)
     if size > SHA_FULL_PARSE_LIMIT:
-        quick = _read_sha256file_quickly(path, size)
+        quick = _read_sha256file_quickly(store, container, name, size)
         if quick is not None:
             return quick
-    document = fmt.load(path)
+    document = fmt.load_object(store, container, name)
     hashes = document.pop('sha256s', None)
     if not isinstance(hashes, list) or not all(
             isinstance(h, str) and _HEX64.match(h) for h in hashes):
         raise fmt.FormatError('sha256 file has no list of sha256 hashes')
-    return document, Sha256Index(path, len(hashes), hashes=hashes)
+    return document, Sha256Index(store, container, name, len(hashes),
+                                 hashes=hashes)
 
 
-def _read_sha256file_quickly(path, size):
+def _read_sha256file_quickly(store, container, name, size):
     """Head/tail read of a file laid out by json.dumps(indent=2).
 
     Returns None when the layout is another one (the caller then parses
     the whole file).
     """
-    with open(path, 'rb') as f:
+    with store.open(container, name) as f:
         head = f.read(_SHA_PROBE)
         f.seek(size - _SHA_PROBE)
         tail = f.read()
@@ -124,7 +109,7 @@ def _read_sha256file_quickly(path, size):
     if (span - 2) % _SHA_LINE or span < _SHA_LINE + 2:
         return None
     count = (span - 2) // _SHA_LINE
-    index = Sha256Index(path, count, first=first)
+    index = Sha256Index(store, container, name, count, first=first)
     for sample in index.get(0, 1) + index.get(count - 1, 1):
         if not _HEX64.match(sample):
             return None
@@ -137,17 +122,13 @@ def _read_sha256file_quickly(path, size):
     return document, index
 
 
-def container_path(root, backup):
-    """Absolute directory of ``backup`` under ``root``."""
-    return os.path.join(root, backup.container or
-                        fmt.default_container(backup.id))
-
-
-def shallow(root, backup):
+def shallow(store, backup):
     """Check everything about ``backup`` except its data.
 
-    Returns ``(evidence, entries, sha_index)`` where entries is the
-    metadata's ``[(name, info)]``. Raises Damage.
+    ``store`` is the ObjectStore (store.py) holding it, which the caller
+    found available. Returns ``(evidence, entries, sha_index)`` where
+    entries is the metadata's ``[(name, info)]``. Raises Damage; a
+    backend error ``store.unreadable()`` names propagates.
     """
     evidence = {'level': 'shallow', 'checks': []}
     checks = evidence['checks']
@@ -159,37 +140,33 @@ def shallow(root, backup):
     if not prefix:
         fail('the backup row has no object prefix (service_metadata), so '
              'no data was ever written for it')
-    path = container_path(root, backup)
+    container = fmt.container_name(backup)
+    path = store.location(container)
     evidence.update(container=path, prefix=prefix)
-    # NOTE: the caller checked that the root is there and readable, so a
-    # missing directory is the backup's own; any other error propagates
-    # for the caller to judge (os.path.isdir would hide an EIO).
-    try:
-        mode = os.stat(path).st_mode
-    except (FileNotFoundError, NotADirectoryError):
-        mode = None
-    if mode is None or not stat.S_ISDIR(mode):
+    # NOTE: the caller checked that the store is available, so a missing
+    # container is the backup's own; any other error propagates for the
+    # caller to judge.
+    if not store.container_exists(container):
         fail('the container directory %s does not exist' % path)
     meta_name = fmt.metadata_name(prefix)
     sha_name = fmt.sha256_name(prefix)
-    meta_path = os.path.join(path, meta_name)
-    sha_path = os.path.join(path, sha_name)
-    evidence.update(metadata_file=meta_path, sha256_file=sha_path)
-    if not os.path.exists(meta_path):
+    evidence.update(metadata_file=store.location(container, meta_name),
+                    sha256_file=store.location(container, sha_name))
+    if not store.exists(container, meta_name):
         fail('the metadata file %s is missing: the backup never finished '
              'writing (it is written last) or it was removed' % meta_name)
-    if not os.path.exists(sha_path):
+    if not store.exists(container, sha_name):
         fail('the sha256 file %s is missing (it is written before the '
              'metadata file, so it was removed afterwards)' % sha_name)
     try:
-        metadata = fmt.load(meta_path)
-        sha_doc, sha_index = read_sha256file(sha_path)
+        metadata = fmt.load_object(store, container, meta_name)
+        sha_doc, sha_index = read_sha256file(store, container, sha_name)
         entries = fmt.object_entries(metadata)
         recorded = fmt.recorded_sizes(metadata)
     except fmt.FormatError as exc:
         fail(str(exc))
     except OSError as exc:
-        if backend_unreadable(exc):
+        if store.unreadable(exc):
             raise
         fail(str(exc))
     checks.append('metadata and sha256 file parse')
@@ -205,7 +182,7 @@ def shallow(root, backup):
     checks.append('version, backup_id and volume_id')
 
     names = [name for name, _info in entries]
-    on_disk = fmt.list_objects(path, prefix)
+    on_disk = fmt.list_objects(store, container, prefix)
     evidence.update(object_count=len(names), objects_on_disk=len(on_disk))
     if len(set(names)) != len(names):
         fail('the metadata lists an object twice')
@@ -235,7 +212,8 @@ def shallow(root, backup):
     evidence.update(chunk_size=chunk_size, sha256_count=sha_index.count)
     if recorded is not None:
         _check_recorded_names(names, recorded, evidence, fail)
-    stored_total = _check_object_sizes(path, entries, recorded, fail)
+    stored_total = _check_object_sizes(store, container, entries, recorded,
+                                       fail)
     evidence.update(stored_bytes=stored_total,
                     object_size_check='plausible' if recorded is None
                     else 'exact')
@@ -282,7 +260,7 @@ def _check_exact_size(name, stored, expected, fail):
              % (name, stored, expected))
 
 
-def _check_object_sizes(path, entries, recorded, fail):
+def _check_object_sizes(store, container, entries, recorded, fail):
     """Sizes on disk: exact if ``recorded`` ({name: bytes}), else bounds.
 
     Returns the total stored bytes.
@@ -293,7 +271,7 @@ def _check_object_sizes(path, entries, recorded, fail):
             codec = fmt.codec_for(info['compression'])
         except fmt.FormatError as exc:
             fail('object %s: %s' % (name, exc))
-        stored = os.stat(os.path.join(path, name)).st_size
+        stored = store.size(container, name)
         total += stored
         if recorded is not None:
             _check_exact_size(name, stored, recorded[name], fail)

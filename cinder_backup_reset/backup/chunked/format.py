@@ -1,8 +1,9 @@
-"""Cinder's posix/NFS chunked on-disk format: names, modes and JSON files.
+"""Cinder's chunked backup format: names, modes and JSON documents.
 
-A backup lives in ``<backup_posix_path>/<container>``, where the container
-is ``<id[0:2]>/<id[2:4]>/<id>`` unless the row names another. Its files all
-start with the object prefix kept in ``backups.service_metadata``:
+Cinder's chunked drivers (posix, NFS, S3, Swift, GCS) share it. A backup
+lives in a container (for posix ``<backup_posix_path>/<container>``), which
+is ``<id[0:2]>/<id[2:4]>/<id>`` unless the row names another. Its objects
+all start with the object prefix kept in ``backups.service_metadata``:
 
 * ``<prefix>-00001``, ``<prefix>-00002``, ...: the data objects;
 * ``<prefix>_sha256file``: ``chunk_size`` and the sha256 of every block;
@@ -18,8 +19,9 @@ posix and NFS drivers never do) and hands it, on restore, to the driver's
 object reader, which for posix ignores it; so such a backup stays
 restorable by Cinder, and a backup written by Cinder simply has no sizes.
 
-This module only knows names and the two JSON documents; reading and
-writing data objects lives in posix_codec, posix_writer and posix_verify.
+This module only knows names and the two JSON documents; reading data
+objects lives in codec.py and the chunked layer (over store.py), writing
+them in backup/posix_writer.py.
 """
 
 import json
@@ -56,6 +58,11 @@ class FormatError(ValueError):
 def default_container(backup_id):
     """The container Cinder's posix driver picks: ``ab/cd/<id>``."""
     return '%s/%s/%s' % (backup_id[0:2], backup_id[2:4], backup_id)
+
+
+def container_name(backup):
+    """The container of ``backup``: the row's, else the default."""
+    return backup.container or default_container(backup.id)
 
 
 def object_prefix(volume_id, backup_id, timestamp):
@@ -106,13 +113,27 @@ def load(path):
     """Read and parse one JSON document; FormatError if it is not one."""
     with open(path, 'rb') as f:
         raw = f.read()
+    return loads(raw, os.path.basename(path))
+
+
+def load_object(store, container, name):
+    """Read and parse one JSON object of a store (chunked/store.py).
+
+    :raises FormatError: it is not a JSON object.
+    """
+    with store.open(container, name) as f:
+        raw = f.read()
+    return loads(raw, name)
+
+
+def loads(raw, name):
+    """Parse one JSON document (bytes) named ``name``; FormatError."""
     try:
         document = json.loads(raw.decode('utf-8'))
     except (UnicodeDecodeError, ValueError) as exc:
-        raise FormatError('%s is not valid JSON (%s)'
-                          % (os.path.basename(path), exc))
+        raise FormatError('%s is not valid JSON (%s)' % (name, exc))
     if not isinstance(document, dict):
-        raise FormatError('%s is not a JSON object' % os.path.basename(path))
+        raise FormatError('%s is not a JSON object' % name)
     return document
 
 
@@ -195,12 +216,12 @@ def recorded_sizes(metadata):
     return sizes
 
 
-def list_objects(container_path, prefix):
+def list_objects(store, container, prefix):
     """Names of the data objects in the container, sorted.
 
     Like Cinder's ``get_container_entries`` this is every name starting
     with the prefix, less the metadata and sha256 files.
     """
     special = (metadata_name(prefix), sha256_name(prefix))
-    return sorted(name for name in os.listdir(container_path)
+    return sorted(name for name in store.list(container)
                   if name.startswith(prefix) and name not in special)

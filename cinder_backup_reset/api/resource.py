@@ -1,5 +1,9 @@
 """A small Resource/Controller layer on webob, in Cinder's shape.
 
+Cinder's ``cinder/api/openstack/wsgi.py``; named for what it holds so that
+it is not confused with the WSGI application package
+(cinder_backup_reset/wsgi/, which loads the whole API).
+
 A Controller's methods are the route targets (index, show, ...); methods
 decorated with ``@action('key')`` answer ``POST .../action`` bodies whose
 single top-level key is ``key``. Controller extensions add actions to a

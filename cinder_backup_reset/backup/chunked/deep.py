@@ -22,9 +22,8 @@ import queue
 import threading
 import time
 
-from cinder_backup_reset.backup import posix_codec
-from cinder_backup_reset.backup import posix_format as fmt
-from cinder_backup_reset.backup import posix_verify
+from cinder_backup_reset.backup.chunked import codec as chunk_codec
+from cinder_backup_reset.backup.chunked import format as fmt
 
 #: compressed bytes read at a time
 READ_SIZE = 1024 * 1024
@@ -105,8 +104,8 @@ class _Stages:
         self.sha_q.put(None)
 
 
-def _produce(path, codec, length, stages, stop, count):
-    """Read and decompress ``path`` into ``stages``; returns bytes out."""
+def _produce(reader, codec, length, stages, stop, count):
+    """Read and decompress ``reader`` into ``stages``; returns bytes out."""
     out_size = max(stages.chunk_size,
                    OUT_SIZE // stages.chunk_size * stages.chunk_size)
     read_size = out_size if codec == 'none' else READ_SIZE
@@ -122,8 +121,8 @@ def _produce(path, codec, length, stages, stop, count):
             stages.put(piece)
             count(len(piece))
 
-    with open(path, 'rb', buffering=0) as f:
-        for piece in posix_codec.read_decompressed(f, codec, out_size,
+    with reader() as f:
+        for piece in chunk_codec.read_decompressed(f, codec, out_size,
                                                    read_size):
             if stop():
                 return produced
@@ -131,7 +130,8 @@ def _produce(path, codec, length, stages, stop, count):
     return produced
 
 
-def verify_object(path, info, chunk_size, sha_index, pool, stop, count):
+def verify_object(store, container, name, info, chunk_size, sha_index,
+                  pool, stop, count):
     """Verify one object; raise ObjectDamage with the first bad block.
 
     ``pool`` runs the two hashing stages; ``stop()`` says a lower object
@@ -146,14 +146,15 @@ def verify_object(path, info, chunk_size, sha_index, pool, stop, count):
     produced = 0
     error = None
     try:
-        produced = _produce(path, fmt.codec_for(info['compression']),
+        produced = _produce(lambda: store.open(container, name),
+                            fmt.codec_for(info['compression']),
                             length, stages, stop, count)
-    except posix_codec.CodecError as exc:
+    except chunk_codec.CodecError as exc:
         error = str(exc)
     except ObjectDamage as exc:
         error = exc.reason
     except OSError as exc:
-        if posix_verify.backend_unreadable(exc):
+        if store.unreadable(exc):
             # NOTE: the backend failed, not the object: no verdict.
             raise
         error = 'cannot be read: %s' % exc
@@ -181,9 +182,12 @@ def verify_object(path, info, chunk_size, sha_index, pool, stop, count):
     raise ObjectDamage(error, first_block + bad)
 
 
-def verify_objects(container, entries, chunk_size, sha_index, workers=None,
-                   progress=None):
+def verify_objects(store, container, entries, chunk_size, sha_index,
+                   workers=None, progress=None):
     """Deep-verify every object; returns evidence or raises ObjectDamage.
+
+    ``store`` (store.py) holds ``container``; a backend error it calls
+    unreadable() propagates.
 
     The ObjectDamage raised is for the first damaged object in metadata
     order, its ``reason`` names the object and block.
@@ -205,9 +209,8 @@ def verify_objects(container, entries, chunk_size, sha_index, workers=None,
         def stop():
             return state['first_bad'] < number
         try:
-            return verify_object(os.path.join(container, name), info,
-                                 chunk_size, sha_index, hash_pool, stop,
-                                 count)
+            return verify_object(store, container, name, info, chunk_size,
+                                 sha_index, hash_pool, stop, count)
         except ObjectDamage:
             with lock:
                 state['first_bad'] = min(state['first_bad'], number)
