@@ -73,7 +73,7 @@ def bulk_reset(reset_manager, context, status, match, maximum,
 
     def one(backup):
         try:
-            outcome = reset_manager.reset_status(
+            outcome = reset_manager.reset_backup(
                 context, backup, status, reason=reason,
                 expected_status=backup.status, dry_run=dry_run,
                 reconcile=reconcile)

@@ -30,12 +30,18 @@ from oslo_config import cfg
 from oslo_log import log as logging
 
 from cinder_backup_reset.backup import driver as backup_driver
+from cinder_backup_reset import bulk
 from cinder_backup_reset.db import api as db_api
 from cinder_backup_reset.db import cinder_tables
 from cinder_backup_reset.db import models
 from cinder_backup_reset import exception
+from cinder_backup_reset import force_delete as force_delete_mod
 from cinder_backup_reset import notifier
 from cinder_backup_reset.objects import fields
+from cinder_backup_reset.policies import backup_actions as action_policies
+from cinder_backup_reset.policies import backups as backup_policies
+from cinder_backup_reset.policies import verifications as verify_policies
+from cinder_backup_reset.verification import jobs
 
 LOG = logging.getLogger(__name__)
 CONF = cfg.CONF
@@ -162,7 +168,109 @@ class BackupResetManager:
             self._driver = backup_driver.load_driver(self.conf)
         return self._driver
 
-    def reset_status(self, context, backup, status, reason=None,
+    # NOTE: the operations the API calls take a backup's id: each reads
+    # the backup and authorizes the caller here (get_backup), then works
+    # on the row, so a controller only parses, calls one method and
+    # renders.
+
+    @staticmethod
+    def get_backup(context, backup_id, policy_name):
+        """Read one backup and authorize ``policy_name`` on it.
+
+        The caller must first be allowed to see the backup (backups:get):
+        a non-admin only ever reads their own project's rows, so another
+        project's backup is 404, never 403, and its existence is not
+        revealed. Metadata is not loaded.
+
+        :returns: the backup row.
+        :raises BackupNotFound: (404) no such backup for this caller.
+        :raises PolicyNotAuthorized: (403) ``policy_name`` refuses.
+        """
+        backup = db_api.backup_get(context, backup_id, with_metadata=False)
+        target = {'project_id': backup.project_id,
+                  'user_id': backup.user_id}
+        context.can(backup_policies.GET_POLICY, target=target)
+        context.can(policy_name, target=target)
+        return backup
+
+    def reset_status(self, context, backup_id, status, reason=None,
+                     expected_status=None, dry_run=False, reconcile=True):
+        """Read, authorize (``RESET_STATUS``), then reset_backup().
+
+        :returns: ResetOutcome
+        :raises: what get_backup() and reset_backup() raise.
+        """
+        backup = self.get_backup(context, backup_id,
+                                 action_policies.RESET_STATUS)
+        return self.reset_backup(
+            context, backup, status, reason=reason,
+            expected_status=expected_status, dry_run=dry_run,
+            reconcile=reconcile)
+
+    def force_delete(self, context, backup_id):
+        """Read, authorize (``FORCE_DELETE``), then force-delete.
+
+        :returns: the history entry (dict) of the deletion.
+        :raises: what get_backup() and force_delete.force_delete() raise.
+        """
+        backup = self.get_backup(context, backup_id,
+                                 action_policies.FORCE_DELETE)
+        return force_delete_mod.force_delete(self, context, backup)
+
+    def status_history(self, context, backup_id):
+        """Read, authorize (``STATUS_HISTORY``); the history, newest first.
+
+        :returns: list of history rows (api/views/history.py renders them).
+        """
+        backup = self.get_backup(context, backup_id,
+                                 action_policies.STATUS_HISTORY)
+        return db_api.status_history_get(context, backup.id)
+
+    def start_verification(self, context, backup_id, level):
+        """Read, authorize (``VERIFY``), then start a verification job.
+
+        On the backup's host's agent under ``verify_via = rpc``, else on
+        this process's bounded runner.
+
+        :param level: ``shallow`` or ``deep``.
+        :returns: the job as a dict (verification.jobs.as_dict()).
+        :raises AgentUnavailable: (503) no agent took the job.
+        """
+        backup = self.get_backup(context, backup_id, verify_policies.VERIFY)
+        if self.via_rpc:
+            return self.agent.start_verification(context, backup, level)
+        return jobs.get_runner(self.conf).start(context, backup, level)
+
+    def get_verifications(self, context, backup_id):
+        """Read, authorize (``GET``); the backup's jobs, newest first."""
+        backup = self.get_backup(context, backup_id, verify_policies.GET)
+        return db_api.verification_get_all(context, backup.id)
+
+    def get_verification(self, context, backup_id, verification_id):
+        """Read, authorize (``GET``); one job of the backup.
+
+        :raises VerificationNotFound: (404) no such job of this backup.
+        """
+        backup = self.get_backup(context, backup_id, verify_policies.GET)
+        return db_api.verification_get(context, backup.id, verification_id)
+
+    def bulk_reset(self, context, status, match, maximum, reason=None,
+                   dry_run=False, reconcile=True):
+        """Reset every backup ``match`` selects (bulk.bulk_reset()).
+
+        ``BULK_RESET_STATUS`` is authorized before any read; each backup
+        is then authorized on its own (``RESET_STATUS``).
+
+        :returns: what bulk.bulk_reset() returns.
+        :raises PolicyNotAuthorized: (403) nothing was read or changed.
+        :raises InvalidParameterValue: (400) more than ``maximum`` match.
+        """
+        context.can(action_policies.BULK_RESET_STATUS)
+        return bulk.bulk_reset(self, context, status, match, maximum,
+                               reason=reason, dry_run=dry_run,
+                               reconcile=reconcile)
+
+    def reset_backup(self, context, backup, status, reason=None,
                      expected_status=None, dry_run=False, reconcile=True):
         """Reset ``backup`` (a row the caller read and authorized).
 

@@ -7,21 +7,17 @@ from cinder_backup_reset.api.contrib import backups_bulk
 from cinder_backup_reset.api import extensions
 from cinder_backup_reset.api import resource
 from cinder_backup_reset.api.schemas import backup_actions as schemas
-from cinder_backup_reset.api.v3 import backups
 from cinder_backup_reset.api import validation
 from cinder_backup_reset.api.views import history as history_view
-from cinder_backup_reset.db import api as db_api
-from cinder_backup_reset import force_delete
 from cinder_backup_reset import manager
-from cinder_backup_reset.policies import backup_actions as policies
 
 
 class BackupResetController(resource.Controller):
     """The reset actions on ``backups/{id}/action``.
 
-    Order, as the spec and Cinder require: schema (400) before any lookup,
-    then the backup (404), then policy (403), and only then the manager,
-    which writes and notifies.
+    Each method parses (the schema: 400 before any lookup), asks the
+    manager, which reads the backup (404), authorizes (403), then
+    writes and notifies, and renders what the manager returns.
     """
 
     def __init__(self, reset_manager=None, conf=cfg.CONF):
@@ -30,25 +26,17 @@ class BackupResetController(resource.Controller):
         # the service at start-up, not at the first reset an operator needs.
         self.manager.driver
 
-    def _reset(self, req, id, status, **kwargs):
-        context = req.context
-        backup = backups.load_backup(context, id, with_metadata=False)
-        context.can(policies.RESET_STATUS,
-                    target={'project_id': backup.project_id,
-                            'user_id': backup.user_id})
-        return self.manager.reset_status(context, backup, status, **kwargs)
-
     @resource.response(202)
     @resource.action('backup-reset_status')
     @validation.schema(schemas.backup_reset_status)
     def reset_status(self, req, id, body):
         """Reset synchronously; the body says what happened."""
         args = body['backup-reset_status']
-        outcome = self._reset(req, id, args['status'],
-                              reason=args.get('reason'),
-                              expected_status=args.get('expected_status'),
-                              dry_run=args.get('dry_run', False),
-                              reconcile=args.get('reconcile', True))
+        outcome = self.manager.reset_status(
+            req.context, id, args['status'], reason=args.get('reason'),
+            expected_status=args.get('expected_status'),
+            dry_run=args.get('dry_run', False),
+            reconcile=args.get('reconcile', True))
         return {'backup_reset': outcome.to_dict()}
 
     @resource.response(202)
@@ -56,32 +44,26 @@ class BackupResetController(resource.Controller):
     @validation.schema(schemas.os_force_delete)
     def os_force_delete(self, req, id, body):
         """Cinder's force-delete: the data, then the row (202, no body)."""
-        context = req.context
-        backup = backups.load_backup(context, id, with_metadata=False)
-        context.can(policies.FORCE_DELETE,
-                    target={'project_id': backup.project_id,
-                            'user_id': backup.user_id})
-        force_delete.force_delete(self.manager, context, backup)
+        self.manager.force_delete(req.context, id)
 
     @resource.response(202)
     @resource.action('os-reset_status')
     @validation.schema(schemas.os_reset_status)
     def os_reset_status(self, req, id, body):
         """Cinder's action: same rules, Cinder's empty 202 body."""
-        self._reset(req, id, body['os-reset_status']['status'])
+        self.manager.reset_status(req.context, id,
+                                  body['os-reset_status']['status'])
 
 
 class StatusHistoryController(resource.Controller):
     """``GET backups/{id}/status-history``: the audit entries."""
 
+    def __init__(self, reset_manager):
+        self.manager = reset_manager
+
     def index(self, req, parent_id):
-        context = req.context
-        backup = backups.load_backup(context, parent_id, with_metadata=False)
-        context.can(policies.STATUS_HISTORY,
-                    target={'project_id': backup.project_id,
-                            'user_id': backup.user_id})
-        entries = db_api.status_history_get(context, backup.id)
-        return history_view.index(entries)
+        return history_view.index(
+            self.manager.status_history(req.context, parent_id))
 
 
 class BackupReset(extensions.ExtensionDescriptor):
@@ -91,19 +73,23 @@ class BackupReset(extensions.ExtensionDescriptor):
     alias = 'os-backup-reset'
     updated = '2026-11-25T00:00:00+00:00'
 
+    def _manager(self):
+        # NOTE: one manager (one driver, one verification pool) for the
+        # extension's controllers.
+        if getattr(self, 'shared_manager', None) is None:
+            self.shared_manager = manager.BackupResetManager(
+                self.ext_mgr.conf)
+        return self.shared_manager
+
     def get_controller_extensions(self):
-        self.reset_controller = BackupResetController(
-            conf=self.ext_mgr.conf)
         return [extensions.ControllerExtension(
-            self, 'backups', self.reset_controller)]
+            self, 'backups', BackupResetController(self._manager()))]
 
     def get_collection_actions(self):
-        reset_controller = getattr(self, 'reset_controller', None)
         return [extensions.CollectionAction(
-            'backups', backups_bulk.BulkResetController(
-                reset_controller.manager if reset_controller else
-                manager.BackupResetManager(self.ext_mgr.conf)))]
+            'backups', backups_bulk.BulkResetController(self._manager()))]
 
     def get_resources(self):
         return [extensions.ResourceExtension(
-            'status-history', StatusHistoryController(), parent='backups')]
+            'status-history', StatusHistoryController(self._manager()),
+            parent='backups')]

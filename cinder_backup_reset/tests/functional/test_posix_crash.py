@@ -1,7 +1,7 @@
 """Crash consistency of ``backup create``: SIGKILL it, then reset it.
 
 The command runs as a real process on a SQLite file database. It is
-killed at several points; afterwards BackupResetManager.reset_status(...,
+killed at several points; afterwards BackupResetManager.reset_backup(...,
 'available') must succeed only if the backup is complete on disk (and it
 then restores to the original bytes); otherwise the backup ends in
 ``error`` with the verification's reason. Never is an incomplete backup
@@ -100,7 +100,7 @@ class CrashTest(testtools.TestCase):
         before = backup.status
         reset = manager.BackupResetManager(self.conf, driver=self.driver)
         try:
-            reset.reset_status(self.ctx, backup, 'available')
+            reset.reset_backup(self.ctx, backup, 'available')
         except exception.BackupVerifyFailed as exc:
             # Never is an incomplete backup marked available.
             self.assertEqual('creating', before)

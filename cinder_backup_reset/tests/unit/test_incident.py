@@ -40,7 +40,7 @@ class TestFailReasonIsEvidence(base.TestCase):
     def test_error_without_reason_keeps_cinders_reason(self):
         backup = self.create_backup(status='creating',
                                     fail_reason='Volume driver crashed')
-        self.mgr.reset_status(self.admin, backup, 'error')
+        self.mgr.reset_backup(self.admin, backup, 'error')
         self.assertEqual('Volume driver crashed',
                          self.get_backup(backup.id).fail_reason)
         self.assertNotIn('previous_fail_reason',
@@ -48,7 +48,7 @@ class TestFailReasonIsEvidence(base.TestCase):
 
     def test_error_without_reason_and_none_before_says_who(self):
         backup = self.create_backup(status='creating')
-        self.mgr.reset_status(self.admin, backup, 'error')
+        self.mgr.reset_backup(self.admin, backup, 'error')
         self.assertEqual('Status reset to error by user admin-user.',
                          self.get_backup(backup.id).fail_reason)
         self.assertIsNone(
@@ -57,7 +57,7 @@ class TestFailReasonIsEvidence(base.TestCase):
     def test_new_reason_keeps_previous_in_history(self):
         backup = self.create_backup(status='creating',
                                     fail_reason='Volume driver crashed')
-        self.mgr.reset_status(self.admin, backup, 'error',
+        self.mgr.reset_backup(self.admin, backup, 'error',
                               reason='outage of 30 Nov')
         self.assertEqual('outage of 30 Nov',
                          self.get_backup(backup.id).fail_reason)
@@ -69,7 +69,7 @@ class TestFailReasonIsEvidence(base.TestCase):
         backup = self.create_backup(status='error',
                                     fail_reason='Volume driver crashed')
         fake.FakeBackupDriver.outcomes[backup.id] = True
-        self.mgr.reset_status(self.admin, backup, 'available')
+        self.mgr.reset_backup(self.admin, backup, 'available')
         self.assertIsNone(self.get_backup(backup.id).fail_reason)
         evidence = self._history(backup.id)[0]['evidence']
         self.assertEqual('Volume driver crashed',
@@ -81,7 +81,7 @@ class TestFailReasonIsEvidence(base.TestCase):
                                     fail_reason='Volume driver crashed')
         fake.FakeBackupDriver.outcomes[backup.id] = 'object 3 is missing'
         self.assertRaises(exception.BackupVerifyFailed,
-                          self.mgr.reset_status, self.admin, backup,
+                          self.mgr.reset_backup, self.admin, backup,
                           'available')
         self.assertEqual('object 3 is missing',
                          self.get_backup(backup.id).fail_reason)
@@ -118,7 +118,7 @@ class TestReconcile(CinderTablesTestCase):
         self.insert(ct.VOLUMES, id='vol-1', status='backing-up',
                     previous_status='in-use')
         backup = self.create_backup(status='creating', volume_id='vol-1')
-        outcome = self.mgr.reset_status(self.admin, backup, 'error')
+        outcome = self.mgr.reset_backup(self.admin, backup, 'error')
         self.assertEqual('in-use', self.status(ct.VOLUMES, 'vol-1'))
         change = {'resource': 'volume', 'role': 'source', 'id': 'vol-1',
                   'from_status': 'backing-up', 'to_status': 'in-use',
@@ -137,7 +137,7 @@ class TestReconcile(CinderTablesTestCase):
                     attach_status='detached')
         for volume in ('vol-1', 'vol-2'):
             backup = self.create_backup(status='creating', volume_id=volume)
-            self.mgr.reset_status(self.admin, backup, 'error')
+            self.mgr.reset_backup(self.admin, backup, 'error')
         self.assertEqual('in-use', self.status(ct.VOLUMES, 'vol-1'))
         self.assertEqual('available', self.status(ct.VOLUMES, 'vol-2'))
 
@@ -146,11 +146,11 @@ class TestReconcile(CinderTablesTestCase):
                     previous_status='available')
         first = self.create_backup(status='creating', volume_id='vol-1')
         second = self.create_backup(status='creating', volume_id='vol-1')
-        outcome = self.mgr.reset_status(self.admin, first, 'error')
+        outcome = self.mgr.reset_backup(self.admin, first, 'error')
         self.assertEqual('backing-up', self.status(ct.VOLUMES, 'vol-1'))
         self.assertFalse(outcome.volumes[0]['applied'])
         self.assertIn('another backup', outcome.volumes[0]['reason'])
-        outcome = self.mgr.reset_status(self.admin, second, 'error')
+        outcome = self.mgr.reset_backup(self.admin, second, 'error')
         self.assertEqual('available', self.status(ct.VOLUMES, 'vol-1'))
         self.assertTrue(outcome.volumes[0]['applied'])
 
@@ -161,7 +161,7 @@ class TestReconcile(CinderTablesTestCase):
         backup = self.create_backup(status='restoring', volume_id='vol-1',
                                     snapshot_id='snap-1',
                                     restore_volume_id='vol-target')
-        outcome = self.mgr.reset_status(self.admin, backup, 'available')
+        outcome = self.mgr.reset_backup(self.admin, backup, 'available')
         self.assertEqual('available', self.status(ct.SNAPSHOTS, 'snap-1'))
         self.assertEqual('error_restoring',
                          self.status(ct.VOLUMES, 'vol-target'))
@@ -176,7 +176,7 @@ class TestReconcile(CinderTablesTestCase):
         self.insert(ct.VOLUMES, id='vol-1', status='backing-up',
                     previous_status='available')
         backup = self.create_backup(status='creating', volume_id='vol-1')
-        outcome = self.mgr.reset_status(self.admin, backup, 'error',
+        outcome = self.mgr.reset_backup(self.admin, backup, 'error',
                                         reconcile=False)
         self.assertEqual('backing-up', self.status(ct.VOLUMES, 'vol-1'))
         self.assertEqual([], outcome.volumes)
@@ -185,7 +185,7 @@ class TestReconcile(CinderTablesTestCase):
         self.insert(ct.VOLUMES, id='vol-1', status='backing-up',
                     previous_status='available')
         backup = self.create_backup(status='creating', volume_id='vol-1')
-        outcome = self.mgr.reset_status(self.admin, backup, 'error',
+        outcome = self.mgr.reset_backup(self.admin, backup, 'error',
                                         dry_run=True)
         self.assertEqual('backing-up', self.status(ct.VOLUMES, 'vol-1'))
         self.assertEqual([('vol-1', 'available', False)],
@@ -207,7 +207,7 @@ class TestReconcile(CinderTablesTestCase):
             return changes
 
         self.patch(ct, 'plan', plan_then_race)
-        outcome = self.mgr.reset_status(self.admin, backup, 'error')
+        outcome = self.mgr.reset_backup(self.admin, backup, 'error')
         self.assertEqual('error', self.get_backup(backup.id).status)
         self.assertEqual('deleting', self.status(ct.VOLUMES, 'vol-1'))
         self.assertFalse(outcome.volumes[0]['applied'])
@@ -222,7 +222,7 @@ class TestReconcile(CinderTablesTestCase):
             raise RuntimeError('boom')
 
         self.patch(ct, 'reconcile', broken)
-        self.assertRaises(RuntimeError, self.mgr.reset_status, self.admin,
+        self.assertRaises(RuntimeError, self.mgr.reset_backup, self.admin,
                           backup, 'error')
         self.assertEqual('creating', self.get_backup(backup.id).status)
         self.assertEqual([], db_api.status_history_get(self.admin,
@@ -413,7 +413,7 @@ class TestDeleting(CinderTablesTestCase):
     def test_deleting_to_error_keeps_reason(self):
         backup = self.create_backup(status='deleting',
                                     fail_reason='Cinder lost the bus')
-        self.mgr.reset_status(self.admin, backup, 'error')
+        self.mgr.reset_backup(self.admin, backup, 'error')
         row = self.get_backup(backup.id)
         self.assertEqual(('error', 'Cinder lost the bus'),
                          (row.status, row.fail_reason))
@@ -421,7 +421,7 @@ class TestDeleting(CinderTablesTestCase):
     def test_deleting_to_available_is_verified(self):
         backup = self.create_backup(status='deleting')
         fake.FakeBackupDriver.outcomes[backup.id] = True
-        outcome = self.mgr.reset_status(self.admin, backup, 'available')
+        outcome = self.mgr.reset_backup(self.admin, backup, 'available')
         self.assertEqual(('available', 'passed'),
                          (outcome.status, outcome.verified))
 

@@ -7,13 +7,16 @@ our own code.
 
 import itertools
 
+import fixtures
 import testscenarios
 
 from cinder_backup_reset.backup.drivers import fake
+from cinder_backup_reset import context
 from cinder_backup_reset.db import api as db_api
 from cinder_backup_reset import exception
 from cinder_backup_reset import manager
 from cinder_backup_reset.tests import base
+from cinder_backup_reset.verification import jobs
 
 SOURCES = ('creating', 'restoring', 'available', 'error', 'error_deleting',
            'deleting')
@@ -67,7 +70,7 @@ class TestResetRules(base.TestCase):
             db_api.backup_conditional_update(
                 self.admin, backup.id, self.source, {'status': other})
             exc = self.assertRaises(exception.BackupStatusConflict,
-                                    mgr.reset_status, self.admin, backup,
+                                    mgr.reset_backup, self.admin, backup,
                                     self.target)
             self.assertNotIsInstance(exc, exception.BackupStatusNotExpected)
             self.assertIn('its status was %s when read, but another '
@@ -79,7 +82,7 @@ class TestResetRules(base.TestCase):
             return
 
         if outcome == 'applied':
-            result = mgr.reset_status(self.admin, backup, self.target,
+            result = mgr.reset_backup(self.admin, backup, self.target,
                                       reason='operator says so')
             self.assertTrue(result.applied)
             self.assertEqual((self.source, final, verified),
@@ -88,7 +91,7 @@ class TestResetRules(base.TestCase):
             self.assertEqual(final, result.history['to_status'])
         elif outcome == 'verify_failed':
             exc = self.assertRaises(exception.BackupVerifyFailed,
-                                    mgr.reset_status, self.admin, backup,
+                                    mgr.reset_backup, self.admin, backup,
                                     self.target)
             self.assertEqual(400, exc.code)
             self.assertIn('chunk 3 is missing', str(exc))
@@ -96,7 +99,7 @@ class TestResetRules(base.TestCase):
             expected_exc = (exception.BackupNothingToVerify
                             if self.verify == 'no_service'
                             else exception.BackupDriverMismatch)
-            exc = self.assertRaises(expected_exc, mgr.reset_status,
+            exc = self.assertRaises(expected_exc, mgr.reset_backup,
                                     self.admin, backup, self.target)
             self.assertEqual(400, exc.code)
 
@@ -134,7 +137,7 @@ class TestResetOptions(base.TestCase):
     def test_expected_status_mismatch_is_conflict_without_write(self):
         backup = self.create_backup(status='creating')
         exc = self.assertRaises(exception.BackupStatusNotExpected,
-                                self.mgr.reset_status, self.admin, backup,
+                                self.mgr.reset_backup, self.admin, backup,
                                 'error', expected_status='restoring')
         self.assertEqual(409, exc.code)
         self.assertIn('its status is creating, not restoring as the request '
@@ -146,14 +149,14 @@ class TestResetOptions(base.TestCase):
 
     def test_expected_status_match_applies(self):
         backup = self.create_backup(status='restoring')
-        result = self.mgr.reset_status(self.admin, backup, 'available',
+        result = self.mgr.reset_backup(self.admin, backup, 'available',
                                        expected_status='restoring')
         self.assertEqual('available', result.status)
 
     def test_dry_run_writes_nothing_and_reports_verification(self):
         backup = self.create_backup(status='creating')
         fake.FakeBackupDriver.outcomes[backup.id] = 'sha256file missing'
-        result = self.mgr.reset_status(self.admin, backup, 'available',
+        result = self.mgr.reset_backup(self.admin, backup, 'available',
                                        dry_run=True)
         self.assertFalse(result.applied)
         self.assertTrue(result.dry_run)
@@ -169,7 +172,7 @@ class TestResetOptions(base.TestCase):
     def test_dry_run_passing_verification(self):
         backup = self.create_backup(status='error')
         fake.FakeBackupDriver.outcomes[backup.id] = True
-        result = self.mgr.reset_status(self.admin, backup, 'available',
+        result = self.mgr.reset_backup(self.admin, backup, 'available',
                                        dry_run=True)
         self.assertEqual(('available', 'passed', False),
                          (result.to_status, result.verified, result.applied))
@@ -177,13 +180,13 @@ class TestResetOptions(base.TestCase):
 
     def test_status_is_case_insensitive(self):
         backup = self.create_backup(status='creating')
-        result = self.mgr.reset_status(self.admin, backup, 'ERROR')
+        result = self.mgr.reset_backup(self.admin, backup, 'ERROR')
         self.assertEqual('error', result.status)
 
     def test_invalid_target_refused(self):
         backup = self.create_backup(status='creating')
         self.assertRaises(exception.InvalidParameterValue,
-                          self.mgr.reset_status, self.admin, backup,
+                          self.mgr.reset_backup, self.admin, backup,
                           'restoring')
 
     def test_driver_crash_is_a_failed_verification(self):
@@ -195,7 +198,7 @@ class TestResetOptions(base.TestCase):
 
         mgr = manager.BackupResetManager(self.conf, driver=Broken(self.conf))
         exc = self.assertRaises(exception.BackupVerifyFailed,
-                                mgr.reset_status, self.admin, backup,
+                                mgr.reset_backup, self.admin, backup,
                                 'available')
         self.assertIn('share not mounted', str(exc))
         row = self.get_backup(backup.id)
@@ -206,7 +209,7 @@ class TestResetOptions(base.TestCase):
         backup = self.create_backup(status='creating')
         fake.FakeBackupDriver.outcomes[backup.id] = 'x' * 1000
         self.assertRaises(exception.BackupVerifyFailed,
-                          self.mgr.reset_status, self.admin, backup,
+                          self.mgr.reset_backup, self.admin, backup,
                           'available')
         self.assertEqual(255, len(self.get_backup(backup.id).fail_reason))
 
@@ -217,14 +220,86 @@ class TestResetOptions(base.TestCase):
             status='creating',
             service='cinder_backup_reset.backup.drivers.fake')
         fake.FakeBackupDriver.outcomes[backup.id] = True
-        result = self.mgr.reset_status(self.admin, backup, 'available')
+        result = self.mgr.reset_backup(self.admin, backup, 'available')
         self.assertEqual('passed', result.verified)
 
     def test_mismatch_message_names_both_drivers(self):
         backup = self.create_backup(status='creating',
                                     service='cinder.backup.drivers.swift')
         exc = self.assertRaises(exception.BackupDriverMismatch,
-                                self.mgr.reset_status, self.admin, backup,
+                                self.mgr.reset_backup, self.admin, backup,
                                 'available')
         self.assertIn('cinder.backup.drivers.swift', str(exc))
         self.assertIn(base.FAKE_SERVICE, str(exc))
+
+
+class TestManagerReadsAndAuthorizes(base.TestCase):
+    """The API's operations take an id: the manager reads, then authorizes.
+
+    A controller only parses and renders, so these are the checks every
+    action relies on: another project's backup is 404 (never revealed),
+    a caller without the rule is 403, and nothing is written either way.
+    """
+
+    FILE_DATABASE = True
+
+    def setUp(self):
+        super().setUp()
+        self.mgr = manager.BackupResetManager(self.conf)
+        self.backup = self.create_backup(status='creating')
+        self.member = context.RequestContext(
+            user_id='owner', project_id='p1', roles=['member', 'reader'],
+            overwrite=False)
+        self.stranger = context.RequestContext(
+            user_id='x', project_id='p2', roles=['member', 'reader'],
+            overwrite=False)
+        self.addCleanup(lambda: jobs.get_runner(self.conf).wait(30))
+
+    def operations(self):
+        bid = self.backup.id
+        return {
+            'reset_status': lambda ctx: self.mgr.reset_status(
+                ctx, bid, 'error'),
+            'force_delete': lambda ctx: self.mgr.force_delete(ctx, bid),
+            'status_history': lambda ctx: self.mgr.status_history(ctx, bid),
+            'start_verification': lambda ctx: self.mgr.start_verification(
+                ctx, bid, 'shallow'),
+            'get_verifications': lambda ctx: self.mgr.get_verifications(
+                ctx, bid),
+            'get_verification': lambda ctx: self.mgr.get_verification(
+                ctx, bid, 'no-such-job'),
+        }
+
+    def assertUnchanged(self):
+        self.assertEqual('creating', self.get_backup(self.backup.id).status)
+        self.assertEqual([], db_api.status_history_get(self.admin,
+                                                       self.backup.id))
+        self.assertEqual([], db_api.verification_get_all(self.admin,
+                                                         self.backup.id))
+
+    def test_member_of_the_project_is_refused(self):
+        for call in self.operations().values():
+            self.assertRaises(exception.PolicyNotAuthorized, call,
+                              self.member)
+        self.assertUnchanged()
+
+    def test_another_projects_backup_is_not_found(self):
+        for call in self.operations().values():
+            self.assertRaises(exception.BackupNotFound, call, self.stranger)
+        self.assertUnchanged()
+
+    def test_bulk_policy_before_any_read(self):
+        reads = self.useFixture(fixtures.MockPatchObject(
+            db_api, 'backup_get_all')).mock
+        self.assertRaises(exception.PolicyNotAuthorized, self.mgr.bulk_reset,
+                          self.member, 'error', {'stuck': True}, 10)
+        reads.assert_not_called()
+
+    def test_admin_is_served(self):
+        outcome = self.mgr.reset_status(self.admin, self.backup.id, 'error')
+        self.assertEqual('error', outcome.status)
+        self.assertEqual(1, len(self.mgr.status_history(self.admin,
+                                                        self.backup.id)))
+        self.assertRaises(exception.VerificationNotFound,
+                          self.mgr.get_verification, self.admin,
+                          self.backup.id, 'no-such-job')

@@ -27,7 +27,7 @@ class TestResetNotifications(base.TestCase):
 
     def test_start_and_end_carry_old_and_new_status(self):
         backup = self.create_backup(status='creating', display_name='b1')
-        self.mgr.reset_status(self.admin, backup, 'error')
+        self.mgr.reset_backup(self.admin, backup, 'error')
         self.assertEqual(
             [('backup.node-7', 'backup.reset_status.start', 'creating'),
              ('backup.node-7', 'backup.reset_status.end', 'error')],
@@ -46,7 +46,7 @@ class TestResetNotifications(base.TestCase):
         backup = self.create_backup(status='creating')
         fake.FakeBackupDriver.outcomes[backup.id] = 'metadata missing'
         self.assertRaises(exception.BackupVerifyFailed,
-                          self.mgr.reset_status, self.admin, backup,
+                          self.mgr.reset_backup, self.admin, backup,
                           'available')
         end = self.notes.messages[-1]
         self.assertEqual('backup.reset_status.end', end[1])
@@ -55,18 +55,18 @@ class TestResetNotifications(base.TestCase):
 
     def test_dry_run_and_refusals_send_nothing(self):
         backup = self.create_backup(status='creating')
-        self.mgr.reset_status(self.admin, backup, 'error', dry_run=True)
+        self.mgr.reset_backup(self.admin, backup, 'error', dry_run=True)
         self.assertRaises(exception.BackupStatusConflict,
-                          self.mgr.reset_status, self.admin, backup,
+                          self.mgr.reset_backup, self.admin, backup,
                           'error', expected_status='restoring')
         raced = self.create_backup(status='creating')
         db_api.backup_conditional_update(self.admin, raced.id, 'creating',
                                          {'status': 'deleting'})
         self.assertRaises(exception.BackupStatusConflict,
-                          self.mgr.reset_status, self.admin, raced, 'error')
+                          self.mgr.reset_backup, self.admin, raced, 'error')
         no_service = self.create_backup(status='creating', service=None)
         self.assertRaises(exception.BackupNothingToVerify,
-                          self.mgr.reset_status, self.admin, no_service,
+                          self.mgr.reset_backup, self.admin, no_service,
                           'available')
         self.assertEqual([], self.notes.messages)
 
@@ -75,7 +75,7 @@ class TestResetNotifications(base.TestCase):
                                  group='oslo_messaging_notifications')
         notifier.reset()
         backup = self.create_backup(status='creating')
-        self.mgr.reset_status(self.admin, backup, 'error')
+        self.mgr.reset_backup(self.admin, backup, 'error')
         self.assertEqual([], self.notes.messages)
 
 
@@ -105,7 +105,7 @@ class TestBrokerOutage(base.TestCase):
             retry=0, group='oslo_messaging_notifications')
         backup = self.create_backup(status='creating')
         started = time.monotonic()
-        result = manager.BackupResetManager(self.conf).reset_status(
+        result = manager.BackupResetManager(self.conf).reset_backup(
             self.admin, backup, 'error')
         self.assertEqual('error', result.status)
         self.assertLess(time.monotonic() - started, 10)
@@ -132,7 +132,7 @@ class TestSenderThread(base.TestCase):
 
     def test_reset_answers_while_the_broker_hangs(self):
         backup = self.create_backup(status='creating')
-        result = manager.BackupResetManager(self.conf).reset_status(
+        result = manager.BackupResetManager(self.conf).reset_backup(
             self.admin, backup, 'error')
         self.assertEqual('error', result.status)
         self.assertEqual([], self.sent)
@@ -149,7 +149,7 @@ class TestSenderThread(base.TestCase):
         self.useFixture(fx.MockPatchObject(notifier, 'QUEUE_SIZE', 1))
         log = self.useFixture(fx.FakeLogger(name='cinder_backup_reset'))
         backup = self.create_backup(status='creating')
-        manager.BackupResetManager(self.conf).reset_status(
+        manager.BackupResetManager(self.conf).reset_backup(
             self.admin, backup, 'error')
         self.assertIn('backup.reset_status.end for backup %s dropped'
                       % backup.id, log.output)

@@ -52,7 +52,7 @@ class UnavailableTest(posix_base.PosixTestCase):
             before = self.state(backup)
             row = db_api.backup_get(self.ctx, backup.id, with_metadata=False)
             exc = self.assertRaises(exception.BackupBackendUnavailable,
-                                    self.manager.reset_status, self.user,
+                                    self.manager.reset_backup, self.user,
                                     row, 'available')
             self.assertEqual(503, exc.code)
             for word in expected_words:
@@ -126,7 +126,7 @@ class UnavailableTest(posix_base.PosixTestCase):
         os.rename(self.container(backup), self.container(backup) + '.gone')
         row = db_api.backup_get(self.ctx, backup.id, with_metadata=False)
         exc = self.assertRaises(exception.BackupVerifyFailed,
-                                self.manager.reset_status, self.user, row,
+                                self.manager.reset_backup, self.user, row,
                                 'available')
         self.assertIn('container directory', exc.reason)
         self.assertEqual('error', self.state(backup)[0])
@@ -136,6 +136,6 @@ class UnavailableTest(posix_base.PosixTestCase):
         os.unlink(self.object_path(backup, 1))
         row = db_api.backup_get(self.ctx, backup.id, with_metadata=False)
         self.assertRaises(exception.BackupVerifyFailed,
-                          self.manager.reset_status, self.user, row,
+                          self.manager.reset_backup, self.user, row,
                           'available')
         self.assertEqual('error', self.state(backup)[0])

@@ -29,7 +29,7 @@ class TestVerifyViaRPC(base.TestCase):
     def test_reset_verifies_through_the_agent(self):
         self._start_agent()
         fake.FakeBackupDriver.outcomes[self.backup.id] = True
-        outcome = manager.BackupResetManager(self.conf).reset_status(
+        outcome = manager.BackupResetManager(self.conf).reset_backup(
             self.admin, self.backup, 'available')
         self.assertEqual('available', outcome.status)
         self.assertEqual('passed', outcome.verified)
@@ -41,7 +41,7 @@ class TestVerifyViaRPC(base.TestCase):
         fake.FakeBackupDriver.outcomes[self.backup.id] = 'object 2 missing'
         exc = self.assertRaises(
             exception.BackupVerifyFailed,
-            manager.BackupResetManager(self.conf).reset_status,
+            manager.BackupResetManager(self.conf).reset_backup,
             self.admin, self.backup, 'available')
         self.assertEqual('object 2 missing', exc.reason)
         self.assertEqual('error', self.get_backup(self.backup.id).status)
@@ -51,7 +51,7 @@ class TestVerifyViaRPC(base.TestCase):
         fake.FakeBackupDriver.outcomes[self.backup.id] = True
         exc = self.assertRaises(
             exception.BackupBackendUnavailable,
-            manager.BackupResetManager(self.conf).reset_status,
+            manager.BackupResetManager(self.conf).reset_backup,
             self.admin, self.backup, 'available')
         self.assertIn('no agent answered on host backup-1', exc.msg)
         self.assertEqual(503, exc.code)
