@@ -12,6 +12,7 @@ from oslo_log import log as logging
 
 from cinder_backup_reset.api import resource
 from cinder_backup_reset import exception
+from cinder_backup_reset import manager
 from cinder_backup_reset import plugins
 
 LOG = logging.getLogger(__name__)
@@ -93,8 +94,20 @@ class ExtensionManager:
         #: the private one of the cinder-api filter)
         self.conf = conf
         self.extensions = {}
+        self._manager = None
         for name in conf.osapi_volume_extension:
             self._load(name)
+
+    @property
+    def manager(self):
+        """The BackupResetManager the extensions' controllers share.
+
+        One backup driver, one bounded verification pool and one agent
+        client per API, made on first use.
+        """
+        if self._manager is None:
+            self._manager = manager.BackupResetManager(self.conf)
+        return self._manager
 
     def _load(self, name):
         try:

@@ -1,15 +1,12 @@
 """The backup reset extension: the spec's ``backup-reset_status`` action,
 Cinder's ``os-reset_status`` on backups, and the status history."""
 
-from oslo_config import cfg
-
 from cinder_backup_reset.api.contrib import backups_bulk
 from cinder_backup_reset.api import extensions
 from cinder_backup_reset.api import resource
 from cinder_backup_reset.api.schemas import backup_actions as schemas
 from cinder_backup_reset.api import validation
 from cinder_backup_reset.api.views import history as history_view
-from cinder_backup_reset import manager
 
 
 class BackupResetController(resource.Controller):
@@ -20,8 +17,11 @@ class BackupResetController(resource.Controller):
     writes and notifies, and renders what the manager returns.
     """
 
-    def __init__(self, reset_manager=None, conf=cfg.CONF):
-        self.manager = reset_manager or manager.BackupResetManager(conf)
+    def __init__(self, reset_manager):
+        self.manager = reset_manager
+        # NOTE: load the driver now: a misconfigured backup_driver stops
+        # the service at start-up, not at the first reset an operator needs.
+        self.manager.driver
         # NOTE: load the driver now: a misconfigured backup_driver stops
         # the service at start-up, not at the first reset an operator needs.
         self.manager.driver
@@ -73,23 +73,16 @@ class BackupReset(extensions.ExtensionDescriptor):
     alias = 'os-backup-reset'
     updated = '2026-11-25T00:00:00+00:00'
 
-    def _manager(self):
-        # NOTE: one manager (one driver, one verification pool) for the
-        # extension's controllers.
-        if getattr(self, 'shared_manager', None) is None:
-            self.shared_manager = manager.BackupResetManager(
-                self.ext_mgr.conf)
-        return self.shared_manager
-
     def get_controller_extensions(self):
         return [extensions.ControllerExtension(
-            self, 'backups', BackupResetController(self._manager()))]
+            self, 'backups', BackupResetController(self.ext_mgr.manager))]
 
     def get_collection_actions(self):
         return [extensions.CollectionAction(
-            'backups', backups_bulk.BulkResetController(self._manager()))]
+            'backups',
+            backups_bulk.BulkResetController(self.ext_mgr.manager))]
 
     def get_resources(self):
         return [extensions.ResourceExtension(
-            'status-history', StatusHistoryController(self._manager()),
+            'status-history', StatusHistoryController(self.ext_mgr.manager),
             parent='backups')]

@@ -7,22 +7,18 @@ the agent of the backup's host takes and runs them (no agent answering:
 503, no job recorded).
 """
 
-from oslo_config import cfg
-
 from cinder_backup_reset.api import extensions
 from cinder_backup_reset.api import resource
 from cinder_backup_reset.api.schemas import backup_actions as schemas
 from cinder_backup_reset.api import validation
-from cinder_backup_reset import manager
 from cinder_backup_reset.verification import jobs
 
 
 class BackupVerifyController(resource.Controller):
     """``POST backups/{id}/action {"backup-verify": {"level": ...}}``."""
 
-    def __init__(self, conf=cfg.CONF, reset_manager=None):
-        self.conf = conf
-        self.manager = reset_manager or manager.BackupResetManager(conf)
+    def __init__(self, reset_manager):
+        self.manager = reset_manager
 
     @resource.response(202)
     @resource.action('backup-verify')
@@ -58,19 +54,11 @@ class BackupVerify(extensions.ExtensionDescriptor):
     alias = 'os-backup-verify'
     updated = '2026-11-30T00:00:00+00:00'
 
-    def _manager(self):
-        # NOTE: one manager (one agent client) for both controllers.
-        if getattr(self, 'shared_manager', None) is None:
-            self.shared_manager = manager.BackupResetManager(
-                self.ext_mgr.conf)
-        return self.shared_manager
-
     def get_controller_extensions(self):
         return [extensions.ControllerExtension(
-            self, 'backups', BackupVerifyController(
-                self.ext_mgr.conf, self._manager()))]
+            self, 'backups', BackupVerifyController(self.ext_mgr.manager))]
 
     def get_resources(self):
         return [extensions.ResourceExtension(
-            'verifications', VerificationsController(self._manager()),
+            'verifications', VerificationsController(self.ext_mgr.manager),
             parent='backups')]
