@@ -358,7 +358,7 @@ class BackupResetManager:
 
     def _reset_verified(self, context, backup, seen, reason, dry_run,
                         reconcile=True):
-        self._check_verifiable(backup)
+        self.driver.check_verifiable(backup)
         try:
             result = self.verify(context, backup)
         except exception.BackupVerifyFailed as exc:
@@ -396,14 +396,6 @@ class BackupResetManager:
             return outcome
         raise exception.BackupVerifyFailed(
             backup_id=backup.id, reason=failure, evidence=evidence)
-
-    def _check_verifiable(self, backup):
-        if not backup.service:
-            raise exception.BackupNothingToVerify(backup_id=backup.id)
-        if not self.driver.owns(backup.service):
-            raise exception.BackupDriverMismatch(
-                backup_id=backup.id, service=backup.service,
-                configured=self.driver.name)
 
     def _apply(self, context, backup, seen, values, reason, verified,
                verification, dry_run, reconcile=True):

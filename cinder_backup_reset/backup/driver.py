@@ -55,6 +55,20 @@ class BackupDriver(metaclass=abc.ABCMeta):
         return any(known.startswith(service)
                    for known in (self.name,) + tuple(self.compatible_services))
 
+    def check_verifiable(self, backup):
+        """Refuse a backup this driver cannot verify.
+
+        :raises BackupNothingToVerify: no backup service is recorded
+            (nothing was ever written).
+        :raises BackupDriverMismatch: another driver wrote it.
+        """
+        if not backup.service:
+            raise exception.BackupNothingToVerify(backup_id=backup.id)
+        if not self.owns(backup.service):
+            raise exception.BackupDriverMismatch(
+                backup_id=backup.id, service=backup.service,
+                configured=self.name)
+
     def backend_problems(self):
         """Why the backend cannot be read from this host, if it cannot.
 

@@ -132,12 +132,7 @@ class JobRunner:
         if level not in LEVELS:
             raise exception.InvalidParameterValue(
                 err='level must be one of %s' % ', '.join(LEVELS))
-        if not backup.service:
-            raise exception.BackupNothingToVerify(backup_id=backup.id)
-        if not self.driver.owns(backup.service):
-            raise exception.BackupDriverMismatch(
-                backup_id=backup.id, service=backup.service,
-                configured=self.driver.name)
+        self.driver.check_verifiable(backup)
         if self.stopping.is_set():
             raise exception.ServiceUnavailable(
                 reason='this service is stopping')
