@@ -34,6 +34,7 @@ from cinder_backup_reset import bulk
 from cinder_backup_reset.db import api as db_api
 from cinder_backup_reset.db import cinder_tables
 from cinder_backup_reset.db import models
+from cinder_backup_reset.db import stuck as db_stuck
 from cinder_backup_reset import exception
 from cinder_backup_reset import force_delete as force_delete_mod
 from cinder_backup_reset import notifier
@@ -174,24 +175,69 @@ class BackupResetManager:
     # renders.
 
     @staticmethod
-    def get_backup(context, backup_id, policy_name):
+    def get_backup(context, backup_id, policy_name=backup_policies.GET_POLICY,
+                   with_metadata=False):
         """Read one backup and authorize ``policy_name`` on it.
 
-        The caller must first be allowed to see the backup (backups:get):
+        The caller must first be allowed to see the backup (backup:get):
         a non-admin only ever reads their own project's rows, so another
         project's backup is 404, never 403, and its existence is not
-        revealed. Metadata is not loaded.
+        revealed.
 
+        :param with_metadata: also load the backup's metadata (for views
+            that show it).
         :returns: the backup row.
         :raises BackupNotFound: (404) no such backup for this caller.
         :raises PolicyNotAuthorized: (403) ``policy_name`` refuses.
         """
-        backup = db_api.backup_get(context, backup_id, with_metadata=False)
+        backup = db_api.backup_get(context, backup_id,
+                                   with_metadata=with_metadata)
         target = {'project_id': backup.project_id,
                   'user_id': backup.user_id}
         context.can(backup_policies.GET_POLICY, target=target)
-        context.can(policy_name, target=target)
+        if policy_name != backup_policies.GET_POLICY:
+            context.can(policy_name, target=target)
         return backup
+
+    def get_backups(self, context, filters=None, marker=None, limit=None,
+                    sort_key='created_at', sort_dir='desc',
+                    all_tenants=False, stuck=False):
+        """Authorize, then one page of backups.
+
+        ``backup:get_all`` first; the stuck report (``stuck``, PRODUCT.md
+        "Stuck backups") is an operator's tool that names hosts and
+        services, so its admin rule is checked too, before any read. As
+        in Cinder, ``all_tenants`` from a non-admin is ignored.
+
+        :param filters: column -> value (or list of values).
+        :returns: ``(rows, stuck)``: ``stuck`` is None, or for the stuck
+            report ``{backup id: why it is stuck}`` (db/stuck.py).
+        """
+        context.can(backup_policies.GET_ALL_POLICY)
+        report = None
+        if stuck:
+            context.can(action_policies.STUCK_REPORT)
+            report = db_stuck.Stuck(self.conf)
+            filters = report.filters(filters or {})
+        backups = db_api.backup_get_all(
+            context, filters=filters, marker=marker, limit=limit,
+            sort_keys=[sort_key], sort_dirs=[sort_dir],
+            all_projects=all_tenants and context.is_admin,
+            criteria=report.criteria if report else None)
+        return backups, (report.describe(context, backups) if report
+                         else None)
+
+    def update_backup(self, context, backup_id, values, metadata=None):
+        """Read, authorize (``backup:update``), then change the backup.
+
+        :param values: ``display_name`` and/or ``display_description``.
+        :param metadata: the new metadata (replaces it), or None.
+        :returns: the updated row, with its metadata.
+        """
+        backup = self.get_backup(context, backup_id,
+                                 backup_policies.UPDATE_POLICY)
+        return db_api.backup_update(context, backup.id, values,
+                                    metadata=metadata)
 
     def reset_status(self, context, backup_id, status, reason=None,
                      expected_status=None, dry_run=False, reconcile=True):

@@ -22,8 +22,9 @@ class APIRouter:
         self.mapper = routes.Mapper()
         self.ext_mgr = extensions.ExtensionManager(conf)
         self.resources = {
-            'backups': resource.Resource(backups.BackupsController(conf),
-                                         'backups'),
+            'backups': resource.Resource(
+                backups.BackupsController(conf, self.ext_mgr.manager),
+                'backups'),
             'extensions': resource.Resource(
                 extensions.ExtensionsController(self.ext_mgr), 'extensions'),
         }

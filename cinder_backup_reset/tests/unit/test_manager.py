@@ -288,6 +288,23 @@ class TestManagerReadsAndAuthorizes(base.TestCase):
             self.assertRaises(exception.BackupNotFound, call, self.stranger)
         self.assertUnchanged()
 
+    def test_update_and_show_are_the_owners(self):
+        self.assertRaises(exception.BackupNotFound, self.mgr.update_backup,
+                          self.stranger, self.backup.id,
+                          {'display_name': 'x'})
+        self.assertRaises(exception.BackupNotFound, self.mgr.get_backup,
+                          self.stranger, self.backup.id)
+        updated = self.mgr.update_backup(self.member, self.backup.id,
+                                         {'display_name': 'x'})
+        self.assertEqual('x', updated.display_name)
+
+    def test_stuck_report_policy_before_any_read(self):
+        reads = self.useFixture(fixtures.MockPatchObject(
+            db_api, 'backup_get_all')).mock
+        self.assertRaises(exception.PolicyNotAuthorized,
+                          self.mgr.get_backups, self.member, stuck=True)
+        reads.assert_not_called()
+
     def test_bulk_policy_before_any_read(self):
         reads = self.useFixture(fixtures.MockPatchObject(
             db_api, 'backup_get_all')).mock
