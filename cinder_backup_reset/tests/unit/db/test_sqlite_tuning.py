@@ -50,6 +50,41 @@ class TestTuneSQLite(base.BaseTestCase):
         self.assertFalse(sa.event.contains(engine, 'connect',
                                            sqlite._journal_mode))
 
+    def _write(self, engine):
+        with engine.begin() as conn:
+            conn.exec_driver_sql('CREATE TABLE IF NOT EXISTS t (x INTEGER)')
+            conn.exec_driver_sql('INSERT INTO t VALUES (1)')
+
+    def test_wal_survives_the_last_transaction(self):
+        # NOTE: oslo.db closes an SQLite connection after each
+        # transaction; without the connection hold_open() keeps, the
+        # last close checkpoints the WAL and deletes it.
+        engine = self._engine()
+        self._write(engine)
+        self.assertTrue(os.path.exists(self.path + '-wal'))
+        self.assertIn(os.getpid(), sqlite._HELD[engine])
+
+    def test_dispose_releases_the_held_connection(self):
+        engine = self._engine()
+        self._write(engine)
+        engine.dispose()
+        self.assertEqual({}, sqlite._HELD[engine])
+
+    def test_nothing_held_across_a_fork(self):
+        engine = self._engine()
+        self._write(engine)
+        sqlite._before_fork()
+        sqlite._HELD_LOCK.release()
+        self.assertEqual({}, sqlite._HELD[engine])
+        self._write(engine)
+        self.assertIn(os.getpid(), sqlite._HELD[engine])
+
+    def test_nothing_held_without_wal(self):
+        sqlite.OPTIONS['sqlite_journal_mode'] = 'delete'
+        engine = self._engine()
+        self._write(engine)
+        self.assertEqual({}, sqlite._HELD.get(engine, {}))
+
     def test_other_backends_are_left_alone(self):
         engine = sa.create_engine('mysql+pymysql://u:p@127.0.0.1/x')
         sqlite.tune(engine)
