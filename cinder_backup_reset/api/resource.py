@@ -172,14 +172,33 @@ def _json_body(req):
     body = _body(req)
     if not body:
         raise exception.MalformedRequestBody(
-            reason='the request body is empty; send a JSON object such as '
-                   '{"backup-reset_status": {"status": "error"}}')
+            reason='the request body is empty; send a JSON object (for an '
+                   'action, such as {"backup-reset_status": {"status": '
+                   '"error"}})')
     content_type = (req.content_type or '').lower()
     if content_type not in JSON_TYPES:
         raise exception.InvalidContentType(
             content_type=content_type or '(none)')
     try:
-        return jsonutils.loads(body.decode('utf-8'))
+        decoded = jsonutils.loads(body.decode('utf-8'))
     except (ValueError, UnicodeDecodeError) as exc:
         raise exception.MalformedRequestBody(
             reason='the body is not valid JSON (%s)' % exc)
+    if _holds_nul(decoded):
+        # NOTE: PostgreSQL refuses NUL in any string (a 500 at the
+        # query); no field of ours can hold one.
+        raise exception.MalformedRequestBody(
+            reason='a string in the body contains a NUL character '
+                   '(\\u0000)')
+    return decoded
+
+
+def _holds_nul(value):
+    """Whether a decoded JSON value has a NUL in any key or string."""
+    if isinstance(value, str):
+        return '\x00' in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(v) for v in value)
+    return False

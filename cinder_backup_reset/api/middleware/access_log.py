@@ -10,6 +10,7 @@ itself is the one Cinder's WSGI server wrote (oslo.service's
 """
 
 import time
+import urllib.parse
 
 from oslo_context import context as oslo_context
 from oslo_log import log as logging
@@ -18,6 +19,10 @@ from oslo_middleware import base
 from cinder_backup_reset.api import resource
 
 LOG = logging.getLogger(__name__)
+
+#: what stays as it is in a logged URL (RFC 3986's reserved and
+#: unreserved characters, and ``%`` of what the client encoded itself)
+_URL_SAFE = "/?#[]@!$&'()*+,;=:-._~%"
 
 LOG_FORMAT = ('%(client_ip)s "%(method)s %(path)s" status: %(status)s '
               'len: %(length)s time: %(seconds).7f')
@@ -33,11 +38,15 @@ class AccessLog(base.ConfigurableMiddleware):
     """
 
     def __call__(self, environ, start_response):
-        # NOTE: the path as the client sent it; urlmap and routes rewrite
-        # SCRIPT_NAME and PATH_INFO on the way in.
-        path = environ.get('SCRIPT_NAME', '') + environ.get('PATH_INFO', '')
+        # NOTE: the path as the client sent it, percent-encoded again
+        # (the server decoded it): urlmap and routes rewrite SCRIPT_NAME
+        # and PATH_INFO on the way in, and a decoded newline or NUL would
+        # let anyone, without a token, write lines of their own into the
+        # log.
+        path = _encoded(environ.get('SCRIPT_NAME', '') +
+                        environ.get('PATH_INFO', ''))
         if environ.get('QUERY_STRING'):
-            path += '?' + environ['QUERY_STRING']
+            path += '?' + _encoded(environ['QUERY_STRING'])
         started = time.monotonic()
         seen = {}
 
@@ -72,3 +81,9 @@ class AccessLog(base.ConfigurableMiddleware):
             'length': seen.get('length', '-'),
             'seconds': time.monotonic() - started,
         }, context=ctx)
+
+
+def _encoded(wsgi_string):
+    """A WSGI (latin-1) URL part, percent-encoded for a log line."""
+    raw = wsgi_string.encode('latin-1', 'backslashreplace')
+    return urllib.parse.quote(raw, safe=_URL_SAFE)

@@ -5,6 +5,8 @@ such as sizelimit or keystonemiddleware in its own format) leaves as
 Cinder's fault JSON with the request id; a 500 never shows internals.
 """
 
+import urllib.parse
+
 from oslo_context import context as oslo_context
 from oslo_middleware import base
 from oslo_serialization import jsonutils
@@ -68,13 +70,26 @@ def _raw_message_of(resp):
     return resp.status.split(' ', 1)[-1]
 
 
-def _undecodable_url(environ):
-    """The first URL part of ``environ`` that is not UTF-8, or None."""
+def _unusable_url(environ):
+    """What makes ``environ``'s URL unusable, or None.
+
+    A path or a query that is not UTF-8 once percent-decoded, or that
+    holds a NUL character: PostgreSQL refuses NUL in any string, so a
+    NUL reaching a query would be a 500, and no backup id, name or
+    filter can contain one.
+    """
     for key in ('SCRIPT_NAME', 'PATH_INFO', 'QUERY_STRING'):
+        raw = environ.get(key, '').encode('latin-1')
+        if key == 'QUERY_STRING':
+            # NOTE: the server decodes the path, not the query: webob
+            # decodes its parameters later, deep in a controller.
+            raw = urllib.parse.unquote_to_bytes(raw.replace(b'+', b' '))
         try:
-            environ.get(key, '').encode('latin-1').decode('utf-8')
+            text = raw.decode('utf-8')
         except UnicodeError:
-            return key
+            return 'is not valid UTF-8 (%s)' % key
+        if '\x00' in text:
+            return 'contains a NUL character (%s)' % key
     return None
 
 
@@ -90,14 +105,13 @@ class FaultWrapper(base.ConfigurableMiddleware):
             request_id=req.environ.get('openstack.request_id'),
             global_request_id=req.environ.get('openstack.global_request_id'),
             overwrite=True)
-        bad = _undecodable_url(req.environ)
+        bad = _unusable_url(req.environ)
         try:
             if bad:
                 # NOTE: webob decodes the path as UTF-8 on first use and
                 # raises UnicodeDecodeError deep in routing (a 500); an
                 # undecodable URL is the client's error.
-                raise exception.Invalid(
-                    'The request URL is not valid UTF-8 (%s).' % bad)
+                raise exception.Invalid('The request URL %s.' % bad)
             resp = req.get_response(self.application)
         except Exception as exc:
             resp = fault.fault_response(exc, req)

@@ -4,6 +4,10 @@ from cinder_backup_reset.objects import fields
 
 _status = {'type': 'string', 'format': 'backup_status'}
 
+#: seconds, a century: a larger ``older_than`` selects nothing more, and
+#: beyond the dates a database can hold it could not be computed (a 500)
+OLDER_THAN_MAX = 100 * 365 * 24 * 3600
+
 #: Cinder's own action, exactly its schema (cinderclient, openstackclient)
 os_reset_status = {
     'type': 'object',
@@ -80,7 +84,8 @@ bulk_reset_status = {
                                    'enum': list(fields.BackupStatus.ALL)},
                         'host': {'type': 'string', 'minLength': 1,
                                  'maxLength': 255},
-                        'older_than': {'type': 'integer', 'minimum': 0},
+                        'older_than': {'type': 'integer', 'minimum': 0,
+                                       'maximum': OLDER_THAN_MAX},
                         'all_tenants': {'type': 'boolean'},
                     },
                     'additionalProperties': False,
