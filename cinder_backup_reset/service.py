@@ -1,5 +1,6 @@
 """Process start-up shared by the API, the WSGI module and manage."""
 
+import glob
 import os
 import sys
 
@@ -65,8 +66,44 @@ def anchor_paths(conf=cfg.CONF):
         where = conf.get_location(name)
         if where.location is not cfg.Locations.user or not where.detail:
             continue
-        base = os.path.dirname(os.path.abspath(where.detail))
+        source = _file_that_sets(conf, name) or where.detail
+        base = os.path.dirname(os.path.abspath(source))
         conf.set_override(name, os.path.normpath(os.path.join(base, value)))
+
+
+def _config_files(conf):
+    """The files oslo.config read, in its order.
+
+    ``--config-file``s, then each ``--config-dir``'s ``*.conf``, sorted.
+    """
+    files = list(conf.config_file or [])
+    directories = conf.config_dir or []
+    if isinstance(directories, str):
+        directories = [directories]
+    for directory in directories:
+        files.extend(sorted(glob.glob(os.path.join(directory, '*.conf'))))
+    return files
+
+
+def _file_that_sets(conf, name):
+    """The last config file that sets ``[DEFAULT] name``, or None.
+
+    NOTE: oslo.config's get_location() names the last file it parsed,
+    not the one that set the option (doc/source/contributor/upstream.rst),
+    so with ``--config-file quickstart.conf --config-file port.conf`` a
+    relative state_path from the first was anchored to the second. Each
+    file is read again with oslo.config's own parser.
+    """
+    found = None
+    for path in _config_files(conf):
+        sections = {}
+        try:
+            cfg.ConfigParser(path, sections).parse()
+        except (OSError, cfg.ParseError):
+            continue
+        if name in sections.get('DEFAULT', {}):
+            found = path
+    return found
 
 
 def find_paste_config(conf=cfg.CONF):

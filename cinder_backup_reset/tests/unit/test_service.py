@@ -107,6 +107,26 @@ class TestAnchorPaths(base.TestCase):
         self.assertEqual(os.path.join(self.tmp, 'backups'),
                          self.conf.backup_posix_path)
 
+    def test_relative_to_the_file_that_sets_it_not_the_last_one(self):
+        # NOTE: oslo.config's get_location() names the last file parsed.
+        other = os.path.join(self.useFixture(fixtures.TempDir()).path,
+                             'port.conf')
+        with open(other, 'w') as f:
+            f.write('[DEFAULT]\nosapi_volume_listen_port = 18776\n')
+        self._parse('[DEFAULT]\nstate_path = quickstart-state\n',
+                    '--config-file', other)
+        self.assertEqual(os.path.join(self.tmp, 'etc', 'quickstart-state'),
+                         self.conf.state_path)
+
+    def test_a_later_file_that_sets_it_wins(self):
+        other_dir = self.useFixture(fixtures.TempDir()).path
+        with open(os.path.join(other_dir, 'z.conf'), 'w') as f:
+            f.write('[DEFAULT]\nstate_path = later-state\n')
+        self._parse('[DEFAULT]\nstate_path = quickstart-state\n',
+                    '--config-dir', other_dir)
+        self.assertEqual(os.path.join(other_dir, 'later-state'),
+                         self.conf.state_path)
+
     def test_absolute_and_default_values_are_kept(self):
         self._parse('[DEFAULT]\nstate_path = /srv/cbr\n')
         self.assertEqual('/srv/cbr', self.conf.state_path)
