@@ -176,7 +176,7 @@ class BackupResetManager:
 
     @staticmethod
     def get_backup(context, backup_id, policy_name=backup_policies.GET_POLICY,
-                   with_metadata=False):
+                   with_metadata=False, read_deleted=False):
         """Read one backup and authorize ``policy_name`` on it.
 
         The caller must first be allowed to see the backup (backup:get):
@@ -186,12 +186,14 @@ class BackupResetManager:
 
         :param with_metadata: also load the backup's metadata (for views
             that show it).
+        :param read_deleted: also find a soft-deleted backup.
         :returns: the backup row.
         :raises BackupNotFound: (404) no such backup for this caller.
         :raises PolicyNotAuthorized: (403) ``policy_name`` refuses.
         """
         backup = db_api.backup_get(context, backup_id,
-                                   with_metadata=with_metadata)
+                                   with_metadata=with_metadata,
+                                   read_deleted=read_deleted)
         target = {'project_id': backup.project_id,
                   'user_id': backup.user_id}
         context.can(backup_policies.GET_POLICY, target=target)
@@ -268,8 +270,11 @@ class BackupResetManager:
 
         :returns: list of history rows (api/views/history.py renders them).
         """
+        # NOTE: the audit trail outlives the backup: a force-deleted
+        # backup's history (its deletion included) stays readable.
         backup = self.get_backup(context, backup_id,
-                                 action_policies.STATUS_HISTORY)
+                                 action_policies.STATUS_HISTORY,
+                                 read_deleted=True)
         return db_api.status_history_get(context, backup.id)
 
     def start_verification(self, context, backup_id, level):

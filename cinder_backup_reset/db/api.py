@@ -113,27 +113,29 @@ _GET_ROW_OF_PROJECT = _GET_ROW.where(
 
 
 @_translate_connection_errors
-def backup_get(context, backup_id, with_metadata=True):
+def backup_get(context, backup_id, with_metadata=True, read_deleted=False):
     """Return the backup, or raise BackupNotFound.
 
     A non-admin context only sees its own project's backups.
     ``with_metadata=True`` returns the ORM object with its
     ``metadata_items``; ``with_metadata=False`` returns a read-only row of
     the ``backups`` columns (attribute access, no ``metadata_items``),
-    which is what the reset path and the status history need.
+    which is what the reset path needs. ``read_deleted`` also finds a
+    soft-deleted backup (its audit trail outlives it), as the ORM object.
 
     :raises BackupNotFound: no such backup (for this context).
     :raises oslo_db.exception.DBConnectionError: the database is
         unreachable.
     """
-    if with_metadata:
-        return _backup_get_orm(context, backup_id)
+    if with_metadata or read_deleted:
+        return _backup_get_orm(context, backup_id, read_deleted)
     return _backup_get_row(context, backup_id)
 
 
 @main_context_manager.reader
-def _backup_get_orm(context, backup_id):
-    backup = _backup_query(context, context.session).filter(
+def _backup_get_orm(context, backup_id, read_deleted=False):
+    backup = _backup_query(context, context.session,
+                           read_deleted=read_deleted).filter(
         models.Backup.id == backup_id).first()
     if backup is None:
         raise exception.BackupNotFound(backup_id=backup_id)

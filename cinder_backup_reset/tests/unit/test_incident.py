@@ -444,6 +444,10 @@ class TestDeleting(CinderTablesTestCase):
         self.assertEqual(0, self.get_backup(parent.id).num_dependent_backups)
         history = db_api.status_history_get(self.admin, backup.id)
         self.assertEqual(['deleted'], [h.to_status for h in history])
+        # The audit trail outlives the backup, through the API's path too.
+        self.assertEqual(['deleted'], [h.to_status for h in
+                                       self.mgr.status_history(
+                                           self.admin, backup.id)])
 
     def test_force_delete_refused_with_dependents(self):
         parent = self.create_backup(status='deleting')
